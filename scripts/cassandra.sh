@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# Start/stop real Apache Cassandra 5.0 test nodes on loopback, each with the
+# Prometheus JMX exporter agent. See scripts/README.md.
+#
+#   cassandra.sh start [--nodes 1|2|3] [--fresh]   start (idempotent), wait for CQL
+#   cassandra.sh stop                              SIGTERM, then SIGKILL after a timeout
+#   cassandra.sh status                            per-node process/CQL/exporter state
+#   cassandra.sh logs [N] [-f]                     tail system.log (all nodes or node N)
+#   cassandra.sh env                               shell exports for tests (eval "$(… env)")
+#   cassandra.sh clean                             stop, then delete the node directory
+#
+# Node N: 127.0.0.N, CQL :9042, storage :7000, exporter 127.0.0.N:9404,
+# local JMX 127.0.0.1:7N99. Data under $CASSTUNE_NODE_DIR/nodeN.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tpl_dir="$repo/tools/cassandra"
+root=${CASSTUNE_NODE_DIR:-/tmp/casstune-nodes}
+cql_port=${CASSTUNE_CQL_PORT:-9042}
+storage_port=${CASSTUNE_STORAGE_PORT:-7000}
+exporter_port=${CASSTUNE_EXPORTER_PORT:-9404}
+start_timeout=${CASSTUNE_START_TIMEOUT:-180}   # seconds, per node
+stop_timeout=${CASSTUNE_STOP_TIMEOUT:-30}      # seconds before SIGKILL
+exporter_cfg=${CASSTUNE_EXPORTER_CONFIG:-$tpl_dir/jmx-exporter.yaml}
+cluster_name=casstune-test
+max_nodes=3
+# Deterministic single tokens for a 3-node ring (num_tokens: 1).
+tokens=(-9223372036854775808 -3074457345618258603 3074457345618258602)
+
+die() { echo "cassandra.sh: $*" >&2; exit 1; }
+say() { echo "cassandra.sh: $*" >&2; }
+
+node_ip() { echo "127.0.0.$1"; }
+jmx_port() { echo "7${1}99"; }
+node_dir() { echo "$root/node$1"; }
+
+# Number of nodes the recorded cluster has (0: none recorded).
+recorded_nodes() { cat "$root/cluster.nodes" 2>/dev/null || echo 0; }
+
+# pid of node N if its recorded process is alive and is our java for that node.
+node_pid() {
+  local f pid
+  f="$(node_dir "$1")/cassandra.pid"
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+  # Guard against a recycled pid: the command line must name this node's dir.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dcassandra.storagedir=$(node_dir "$1") " || return 1
+  echo "$pid"
+}
+
+tcp_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+java_major() {
+  local v
+  v=$("${JAVA:-java}" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  echo "${v#1.}"
+}
+
+check_java() {
+  command -v "${JAVA:-java}" >/dev/null || die "java not found (apt-get install -y openjdk-17-jdk-headless, or set JAVA=/path/to/java)"
+  local m; m=$(java_major)
+  case "$m" in
+    11|17) ;;
+    *) die "Cassandra 5.0 runs on JDK 11 or 17; ${JAVA:-java} is $m (set JAVA=/path/to/java17)";;
+  esac
+}
+
+check_ports_free() {
+  local n=$1 ip; ip=$(node_ip "$n")
+  local p
+  for p in "$ip:$cql_port" "$ip:$storage_port" "$ip:$exporter_port" "127.0.0.1:$(jmx_port "$n")"; do
+    if tcp_open "${p%:*}" "${p##*:}"; then
+      die "port $p is already in use (another Cassandra or service?): node $n cannot start. Free it or set CASSTUNE_CQL_PORT/CASSTUNE_STORAGE_PORT/CASSTUNE_EXPORTER_PORT."
+    fi
+  done
+}
+
+render_yaml() {
+  local n=$1 dir seeds
+  dir=$(node_dir "$n")
+  seeds="$(node_ip 1):$storage_port"
+  sed -e "s|@@CLUSTER_NAME@@|$cluster_name|g" \
+      -e "s|@@INITIAL_TOKEN@@|${tokens[$((n-1))]}|g" \
+      -e "s|@@SEEDS@@|$seeds|g" \
+      -e "s|@@NODE_IP@@|$(node_ip "$n")|g" \
+      -e "s|@@STORAGE_PORT@@|$storage_port|g" \
+      -e "s|@@CQL_PORT@@|$cql_port|g" \
+      -e "s|@@NODE_DIR@@|$dir|g" \
+      "$tpl_dir/node.yaml.tmpl" >"$dir/cassandra.yaml"
+  if grep -v '^ *#' "$dir/cassandra.yaml" | grep -q '@@'; then die "unfilled placeholder in $dir/cassandra.yaml"; fi
+}
+
+launch_node() {
+  local n=$1 lib=$2 heap=$3 dir ip jamm
+  dir=$(node_dir "$n"); ip=$(node_ip "$n")
+  mkdir -p "$dir"/{data,commitlog,saved_caches,hints,cdc_raw,logs,triggers}
+  render_yaml "$n"
+  jamm=$(ls "$lib"/jamm-*.jar 2>/dev/null | head -1)
+  [ -n "$jamm" ] || die "no jamm-*.jar in $lib (rerun scripts/fetch-cassandra.sh)"
+  local exporter; exporter=$(ls "$lib"/jmx_prometheus_javaagent-*.jar 2>/dev/null | head -1)
+  [ -n "$exporter" ] || die "no jmx_prometheus_javaagent-*.jar in $lib"
+  local -a jvm=(
+    -Xms"$heap" -Xmx"$heap" -Xss256k
+    -ea -da:net.openhft...
+    -XX:+UseThreadPriorities -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$dir"
+    -XX:+ExitOnOutOfMemoryError -XX:+PerfDisableSharedMem
+    -XX:StringTableSize=1000003
+    -Djava.net.preferIPv4Stack=true
+    # G1 block of 5.0's jvm17-server.options
+    -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1
+    -XX:G1HeapRegionSize=16m -XX:G1RSetUpdatingPauseTimePercent=5
+    -XX:MaxGCPauseMillis=300 -XX:InitiatingHeapOccupancyPercent=70
+    "-Xlog:gc=info,safepoint=info:file=$dir/logs/gc.log:time,uptime,pid,tid,level:filecount=3,filesize=10M"
+    -Djdk.attach.allowAttachSelf=true
+    # JPMS list of 5.0's conf/jvm17-server.options
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+    --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
+    --add-exports java.sql/java.sql=ALL-UNNAMED
+    --add-exports java.base/java.lang.ref=ALL-UNNAMED
+    --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED
+    --add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+    --add-exports jdk.attach/sun.tools.attach=ALL-UNNAMED
+    --add-opens java.base/java.lang.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.loader=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.math=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+    --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+    --add-opens java.base/java.io=ALL-UNNAMED
+    --add-opens java.base/java.lang.reflect=ALL-UNNAMED
+    --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+    --add-opens java.base/java.lang=ALL-UNNAMED
+    --add-opens java.base/java.util=ALL-UNNAMED
+    -Dio.netty.tryReflectionSetAccessible=true
+    -Dio.netty.allocator.useCacheForAllThreads=true
+    -Dio.netty.allocator.maxOrder=11
+    -javaagent:"$jamm"
+    -javaagent:"$exporter=$ip:$exporter_port:$exporter_cfg"
+    -Dcassandra.config="file://$dir/cassandra.yaml"
+    -Dcassandra.storagedir="$dir"
+    -Dcassandra.logdir="$dir/logs"
+    -Dcassandra.triggers_dir="$dir/triggers"
+    -Dlogback.configurationFile="file://$tpl_dir/logback.xml"
+    -Dcassandra-foreground=yes
+    -Dcassandra.jmx.local.port="$(jmx_port "$n")"
+    # Test-node start-up shortcuts (see README): no gossip settle wait, short
+    # ring delay for joiners, default superuser set up at once.
+    -Dcassandra.skip_wait_for_gossip_to_settle=0
+    -Dcassandra.ring_delay_ms=2000
+    -Dcassandra.superuser_setup_delay_ms=0
+    -cp "$lib/*"
+  )
+  # Extra JVM flags, word-split (e.g. CASSTUNE_JVM_OPTS="-XX:TieredStopAtLevel=1").
+  # shellcheck disable=SC2206
+  [ -z "${CASSTUNE_JVM_OPTS:-}" ] || jvm+=(${CASSTUNE_JVM_OPTS})
+  : >"$dir/logs/stdout.log"
+  # setsid: the node outlives this shell (CI steps, test harnesses).
+  # The inner shell writes its own pid, then execs java under that pid.
+  setsid bash -c 'echo $$ >"$1"; shift; cd "$1"; shift; exec "$@"' _ \
+    "$dir/cassandra.pid" "$dir" "${JAVA:-java}" "${jvm[@]}" \
+    org.apache.cassandra.service.CassandraDaemon \
+    >>"$dir/logs/stdout.log" 2>&1 </dev/null &
+  # Wait for the pid file the inner shell writes.
+  local i
+  for i in $(seq 50); do [ -s "$dir/cassandra.pid" ] && break; sleep 0.1; done
+}
+
+fail_start() {
+  local n=$1 why=$2 dir; dir=$(node_dir "$n")
+  {
+    echo "cassandra.sh: node $n ($(node_ip "$n")) $why"
+    echo "---- last 40 lines of $dir/logs/system.log ----"
+    tail -n 40 "$dir/logs/system.log" 2>/dev/null || echo "(no system.log)"
+    echo "---- last 20 lines of $dir/logs/stdout.log ----"
+    tail -n 20 "$dir/logs/stdout.log" 2>/dev/null || echo "(no stdout.log)"
+  } >&2
+  exit 1
+}
+
+# Wait until node N logs that the native transport is listening and a TCP
+# connect to its CQL port succeeds.
+wait_cql() {
+  local n=$1 t0=$2 dir ip pid
+  dir=$(node_dir "$n"); ip=$(node_ip "$n")
+  local re="Starting listening for CQL clients on .*${ip//./\\.}:$cql_port"
+  while :; do
+    if ! pid=$(node_pid "$n"); then fail_start "$n" "exited during start-up"; fi
+    if grep -qE "$re" "$dir/logs/system.log" 2>/dev/null && tcp_open "$ip" "$cql_port"; then
+      return 0
+    fi
+    if [ $(( $(date +%s) - t0 )) -ge "$start_timeout" ]; then
+      fail_start "$n" "did not answer CQL on $ip:$cql_port within ${start_timeout}s (CASSTUNE_START_TIMEOUT); pid $pid left running, use 'cassandra.sh stop'"
+    fi
+    sleep 0.5
+  done
+}
+
+cmd_start() {
+  local nodes=1 fresh=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --nodes) nodes=${2:-}; shift 2 || die "--nodes needs a value";;
+      --nodes=*) nodes=${1#--nodes=}; shift;;
+      --fresh) fresh=1; shift;;
+      *) die "start: unknown argument '$1' (usage: start [--nodes 1|2|3] [--fresh])";;
+    esac
+  done
+  case "$nodes" in 1|2|3) ;; *) die "--nodes must be 1, 2 or 3";; esac
+
+  local running=() n
+  for n in $(seq $max_nodes); do node_pid "$n" >/dev/null && running+=("$n"); done
+  local rec; rec=$(recorded_nodes)
+
+  if [ ${#running[@]} -gt 0 ]; then
+    if [ "$rec" != "$nodes" ]; then
+      die "a ${rec}-node cluster is running (nodes ${running[*]}); run 'cassandra.sh stop' before starting $nodes node(s)"
+    fi
+    if [ ${#running[@]} -eq "$nodes" ]; then
+      say "already running: $nodes node(s) (${running[*]})"
+      return 0
+    fi
+  fi
+  if [ "$fresh" = 1 ] || { [ ${#running[@]} -eq 0 ] && [ "$rec" != 0 ] && [ "$rec" != "$nodes" ]; }; then
+    # A different topology's data would leave stale peers in system.peers_v2.
+    [ ${#running[@]} -eq 0 ] || die "--fresh needs the cluster stopped first"
+    say "wiping $root (fresh ${nodes}-node cluster)"
+    rm -rf "$root"
+  fi
+
+  check_java
+  local lib; lib=$("$repo/scripts/fetch-cassandra.sh")
+  ls "$lib"/cassandra-all-*.jar >/dev/null 2>&1 || die "no cassandra-all jar in $lib (rerun scripts/fetch-cassandra.sh)"
+  local heap=${CASSTUNE_HEAP:-}
+  if [ -z "$heap" ]; then if [ "$nodes" = 1 ]; then heap=1G; else heap=512M; fi; fi
+
+  mkdir -p "$root"
+  echo "$nodes" >"$root/cluster.nodes"
+  local t_all; t_all=$(date +%s)
+  for n in $(seq "$nodes"); do
+    if node_pid "$n" >/dev/null; then say "node $n already running"; continue; fi
+    check_ports_free "$n"
+    local t0; t0=$(date +%s)
+    say "starting node $n on $(node_ip "$n") (heap $heap)"
+    launch_node "$n" "$lib" "$heap"
+    # Node 1 is the seed: it must be up before the others can join. Nodes 2
+    # and 3 join one after the other (the safe order for gossip joins).
+    wait_cql "$n" "$t0"
+    say "node $n up: CQL $(node_ip "$n"):$cql_port, metrics http://$(node_ip "$n"):$exporter_port/metrics ($(( $(date +%s) - t0 ))s)"
+  done
+  say "cluster up: $nodes node(s) in $(( $(date +%s) - t_all ))s"
+}
+
+cmd_stop() {
+  local n pids=() nodes=()
+  for n in $(seq $max_nodes); do
+    local pid
+    if pid=$(node_pid "$n"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid"); nodes+=("$n")
+    fi
+  done
+  if [ ${#pids[@]} -eq 0 ]; then say "no node running"; return 0; fi
+  say "SIGTERM sent to node(s) ${nodes[*]}; waiting up to ${stop_timeout}s"
+  local deadline=$(( $(date +%s) + stop_timeout )) i
+  for i in "${!pids[@]}"; do
+    while [ -d "/proc/${pids[$i]}" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.3; done
+    if [ -d "/proc/${pids[$i]}" ]; then
+      say "node ${nodes[$i]} (pid ${pids[$i]}) still running after ${stop_timeout}s: SIGKILL"
+      kill -KILL "${pids[$i]}" 2>/dev/null || true
+      while [ -d "/proc/${pids[$i]}" ]; do sleep 0.1; done
+    fi
+    rm -f "$(node_dir "${nodes[$i]}")/cassandra.pid"
+  done
+  say "stopped node(s) ${nodes[*]}"
+}
+
+cmd_status() {
+  local n rec any=0; rec=$(recorded_nodes)
+  [ "$rec" != 0 ] || { echo "no cluster recorded under $root"; return 3; }
+  for n in $(seq "$rec"); do
+    local ip pid state cql exp
+    ip=$(node_ip "$n")
+    if pid=$(node_pid "$n"); then state="running pid=$pid"; any=1; else state="stopped"; fi
+    tcp_open "$ip" "$cql_port" && cql=up || cql=down
+    tcp_open "$ip" "$exporter_port" && exp=up || exp=down
+    echo "node$n $ip $state cql=$cql($cql_port) exporter=$exp($exporter_port) jmx=127.0.0.1:$(jmx_port "$n") dir=$(node_dir "$n")"
+  done
+  [ $any = 1 ] || return 3
+}
+
+cmd_logs() {
+  local follow=0 which=()
+  for a in "$@"; do
+    case "$a" in -f) follow=1;; [1-3]) which+=("$a");; *) die "logs: usage: logs [N] [-f]";; esac
+  done
+  [ ${#which[@]} -gt 0 ] || { local rec; rec=$(recorded_nodes); [ "$rec" != 0 ] || rec=1; which=($(seq "$rec")); }
+  local files=() n
+  for n in "${which[@]}"; do files+=("$(node_dir "$n")/logs/system.log"); done
+  if [ $follow = 1 ]; then exec tail -n 50 -F "${files[@]}"; fi
+  tail -n 50 "${files[@]}"
+}
+
+cmd_env() {
+  local rec n cps=() urls=() data=() jmx=() logs=()
+  rec=$(recorded_nodes); [ "$rec" != 0 ] || rec=1
+  for n in $(seq "$rec"); do
+    cps+=("$(node_ip "$n")")
+    urls+=("http://$(node_ip "$n"):$exporter_port/metrics")
+    data+=("$(node_dir "$n")/data")
+    jmx+=("127.0.0.1:$(jmx_port "$n")")
+    logs+=("$(node_dir "$n")/logs/system.log")
+  done
+  local IFS=,
+  cat <<EOF
+export CASSTUNE_NODE_DIR='$root'
+export CASSTUNE_NODES='$rec'
+export CASSTUNE_CLUSTER_NAME='$cluster_name'
+export CASSTUNE_CONTACT_POINTS='${cps[*]}'
+export CASSTUNE_CQL_PORT='$cql_port'
+export CASSTUNE_METRICS_URLS='${urls[*]}'
+export CASSTUNE_DATA_DIRS='${data[*]}'
+export CASSTUNE_JMX='${jmx[*]}'
+export CASSTUNE_SYSTEM_LOGS='${logs[*]}'
+EOF
+}
+
+cmd_clean() {
+  cmd_stop
+  rm -rf "$root"
+  say "removed $root"
+}
+
+case "${1:-}" in
+  start) shift; cmd_start "$@";;
+  stop) shift; cmd_stop;;
+  status) shift; cmd_status;;
+  logs) shift; cmd_logs "$@";;
+  env) shift; cmd_env;;
+  clean) shift; cmd_clean;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2;;
+esac

@@ -1,0 +1,60 @@
+//! Edits to jvm options files: an option is removed by commenting it out (the stock files'
+//! own convention, so the history stays readable) and added on a line of its own.
+
+use crate::engine::Fix;
+
+/// Applies every `JvmOption` fix for one file to its text.
+pub fn apply(text: &str, fixes: &[&Fix]) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let trailing_newline = text.ends_with('\n') || text.is_empty();
+    for fix in fixes {
+        let Fix::JvmOption { add, remove, .. } = fix else {
+            continue;
+        };
+        let mut insert_at = None;
+        if let Some(r) = remove {
+            for (i, l) in lines.iter_mut().enumerate() {
+                if l.trim() == r {
+                    *l = format!("#{}", l.trim());
+                    insert_at = Some(i + 1);
+                }
+            }
+        }
+        if let Some(a) = add {
+            if lines.iter().any(|l| l.trim() == a) {
+                continue;
+            }
+            match insert_at {
+                Some(i) => lines.insert(i, a.clone()),
+                None => lines.push(a.clone()),
+            }
+        }
+    }
+    let mut out = lines.join("\n");
+    if trailing_newline && !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Safety;
+
+    #[test]
+    fn replace_comments_out_and_adds_below() {
+        let f = Fix::JvmOption {
+            file: "j".into(),
+            add: Some("-Xms4G".into()),
+            remove: Some("-Xms2G".into()),
+            line: Some(2),
+            safety: Safety::Unsafe,
+            description: String::new(),
+        };
+        assert_eq!(
+            apply("# heap\n-Xms2G\n-Xmx4G\n", &[&f]),
+            "# heap\n#-Xms2G\n-Xms4G\n-Xmx4G\n"
+        );
+    }
+}

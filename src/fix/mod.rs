@@ -1,0 +1,87 @@
+//! Fixes as patches: every file-editing fix of the chosen findings, applied to the user's own
+//! files and rendered as one unified diff that `git apply` and `patch -p1` accept.
+
+pub mod jvm;
+pub mod yaml;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use similar::TextDiff;
+
+use crate::engine::{Finding, Fix, Safety};
+use crate::model::Snapshot;
+
+/// Builds the unified diff of all applicable fixes. Display-only fixes are left out, and
+/// when two findings set the same key the higher-ranked one wins.
+pub fn patch(snapshot: &Snapshot, findings: &[Finding]) -> String {
+    let mut per_file: BTreeMap<&str, Vec<&Fix>> = BTreeMap::new();
+    let mut claimed: BTreeSet<(String, String)> = BTreeSet::new();
+    for f in findings {
+        for fix in &f.fixes {
+            if fix.safety() == Safety::DisplayOnly {
+                continue;
+            }
+            let (file, key) = match fix {
+                Fix::SetConfig { file, key, .. } => (file, key.clone()),
+                Fix::JvmOption {
+                    file, add, remove, ..
+                } => (
+                    file,
+                    format!(
+                        "{}|{}",
+                        add.as_deref().unwrap_or(""),
+                        remove.as_deref().unwrap_or("")
+                    ),
+                ),
+                _ => continue,
+            };
+            if claimed.insert((file.clone(), key)) {
+                per_file.entry(file.as_str()).or_default().push(fix);
+            }
+        }
+    }
+    let mut out = String::new();
+    for (file, fixes) in per_file {
+        let Some(text) = original_text(snapshot, file) else {
+            continue;
+        };
+        let is_yaml = fixes.iter().any(|f| matches!(f, Fix::SetConfig { .. }));
+        let new = if is_yaml {
+            yaml::apply(text, &fixes)
+        } else {
+            jvm::apply(text, &fixes)
+        };
+        out.push_str(&unified_diff(file, text, &new));
+    }
+    out
+}
+
+fn original_text<'a>(snapshot: &'a Snapshot, file: &str) -> Option<&'a str> {
+    snapshot.nodes.iter().find_map(|n| {
+        n.config
+            .as_ref()
+            .filter(|c| c.file.path == file)
+            .map(|c| c.file.text.as_str())
+            .or_else(|| {
+                n.jvm.as_ref().and_then(|j| {
+                    j.files
+                        .iter()
+                        .find(|f| f.path == file)
+                        .map(|f| f.text.as_str())
+                })
+            })
+    })
+}
+
+/// A unified diff with `a/` and `b/` prefixes on the path as the user gave it.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let rel = path.trim_start_matches("./").trim_start_matches('/');
+    TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{rel}"), &format!("b/{rel}"))
+        .to_string()
+}
