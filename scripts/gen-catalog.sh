@@ -3,6 +3,8 @@
 #   catalog/cassandra-{3.11,4.0,4.1,5.0}.json  reflection over org.apache.cassandra.config.Config of the
 #                                              cassandra-all jars on Maven Central (tools/catalog-gen/CatalogGen.java)
 #   catalog/jdk17-flags.json                   the local OpenJDK 17 (tools/catalog-gen/JdkFlags.java)
+#   catalog/classes-{3.11,4.0,4.1,5.0}.json    the pluggable classes each cassandra-all jar ships
+#                                              (tools/catalog-gen/ClassList.java)
 # then validate the catalogues against the stock cassandra.yaml files (validate_catalog.py) and load those
 # files with each version's real YamlConfigurationLoader (LoaderCheck.java).
 #
@@ -12,6 +14,7 @@
 #   CASSTUNE_FIXTURES  fixtures with upstream/<release>/{cassandra*.yaml,jvm*.options} and
 #                      realworld/*jvm*.options (default: ../shared/fixtures next to the repository)
 #   SKIP_VALIDATE=1    generate only
+#   JDK_ONLY=1         regenerate catalog/jdk17-flags.json only (no Maven, no network, no validation)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +29,9 @@ versions=(3.11:3.11.19 4.0:4.0.19 4.1:4.1.10 5.0:5.0.9)
 die() { echo "gen-catalog: $*" >&2; exit 2; }
 log() { echo "gen-catalog: $*" >&2; }
 
-for tool in java javac mvn; do
+jdk_only=${JDK_ONLY:-0}
+tools_needed="java javac"; [ "$jdk_only" = 1 ] || tools_needed="$tools_needed mvn"
+for tool in $tools_needed; do
   command -v "$tool" >/dev/null || die "$tool not found (needs OpenJDK 17 and Maven)"
 done
 jv=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
@@ -69,17 +74,35 @@ run_gen() { # mm release extra-args...
 # 3. catalogues. 4.1 and 5.0 first: their @Replaces converters tell which unit the old (3.11/4.0) names
 #    without a unit suffix are read in (key_cache_save_period -> s, tracetype_query_ttl -> s, ...)
 release_of() { local v; for v in "${versions[@]}"; do [ "${v%%:*}" = "$1" ] && echo "${v#*:}"; done; }
-run_gen 5.0 "$(release_of 5.0)" --emit-old-units "$cache/old-units-5.0.tsv"
-run_gen 4.1 "$(release_of 4.1)" --emit-old-units "$cache/old-units-4.1.tsv"
-run_gen 4.0 "$(release_of 4.0)" --old-units "$cache/old-units-4.1.tsv" --old-units "$cache/old-units-5.0.tsv"
-run_gen 3.11 "$(release_of 3.11)" --old-units "$cache/old-units-4.1.tsv" --old-units "$cache/old-units-5.0.tsv"
+if [ "$jdk_only" != 1 ]; then
+  run_gen 5.0 "$(release_of 5.0)" --emit-old-units "$cache/old-units-5.0.tsv"
+  run_gen 4.1 "$(release_of 4.1)" --emit-old-units "$cache/old-units-4.1.tsv"
+  run_gen 4.0 "$(release_of 4.0)" --old-units "$cache/old-units-4.1.tsv" --old-units "$cache/old-units-5.0.tsv"
+  run_gen 3.11 "$(release_of 3.11)" --old-units "$cache/old-units-4.1.tsv" --old-units "$cache/old-units-5.0.tsv"
+fi
 
-# 4. JDK 17 flags (+ every -XX: option seen in the stock and real-world jvm options files)
+# 4. JDK 17 flags with their types and allowed ranges (+ every -XX: option seen in the stock and
+#    real-world jvm options files)
 shopt -s nullglob
 jvm_files=("$fixtures"/upstream/*/jvm*.options "$fixtures"/realworld/*jvm*.options)
 shopt -u nullglob
 java -cp "$classes" JdkFlags "$out/jdk17-flags.json.tmp" "${jvm_files[@]}"
 mv "$out/jdk17-flags.json.tmp" "$out/jdk17-flags.json"
+if [ "$jdk_only" = 1 ]; then
+  log "JDK_ONLY=1: only catalog/jdk17-flags.json regenerated"
+  exit 0
+fi
+
+# 4b. pluggable classes per version: catalog/classes-<mm>.json (tools/catalog-gen/ClassList.java reads the
+#     class files of cassandra-all itself, so no class is loaded and no dependency is needed)
+javac -nowarn -d "$classes" "$tools/ClassList.java"
+for v in "${versions[@]}"; do
+  mm=${v%%:*} release=${v#*:}
+  lib=$(resolve "$release")
+  java -cp "$classes" ClassList "$mm" "org.apache.cassandra:cassandra-all:$release" \
+       "$lib/cassandra-all-$release.jar" "$out/classes-$mm.json.tmp"
+  mv "$out/classes-$mm.json.tmp" "$out/classes-$mm.json"
+done
 
 # 5. validation
 if [ "${SKIP_VALIDATE:-0}" = 1 ]; then

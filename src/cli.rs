@@ -120,7 +120,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// Output format (table or json).
+    /// Output format (table, json, or markdown for the README's rule index).
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
     /// Also load rule files from this directory.
@@ -132,6 +132,8 @@ pub struct RulesArgs {
 pub enum ListFormat {
     Table,
     Json,
+    /// The rule index table of the README.
+    Markdown,
 }
 
 #[derive(Debug, Args)]

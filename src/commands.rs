@@ -95,6 +95,22 @@ fn rules_cmd(a: RulesArgs) -> anyhow::Result<i32> {
             s.push('\n');
             s
         }
+        ListFormat::Markdown => {
+            let mut s = String::from("| ID | name | family | severity | versions | summary |\n|---|---|---|---|---|---|\n");
+            for m in &metas {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {}{} | {} | {} |\n",
+                    m.id,
+                    m.name,
+                    m.family.as_str(),
+                    m.severity,
+                    if m.blocks_startup { " (blocks startup)" } else { "" },
+                    m.versions_text(),
+                    m.doc.summary.replace('|', "\\|")
+                ));
+            }
+            s
+        }
         ListFormat::Table => {
             let mut t = Table::new();
             t.load_style(UTF8_FULL_CONDENSED);

@@ -8,7 +8,7 @@
 pub mod convert;
 pub mod jvm;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -193,9 +193,84 @@ fn de_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, 
 }
 
 impl Param {
-    /// The field of an object-typed parameter with this yaml name.
-    pub fn field(&self, name: &str) -> Option<&Param> {
-        self.fields.iter().find(|f| f.name == name)
+    /// The field of an object-typed parameter with this yaml name: its current name, or an
+    /// old name the loader still accepts through the field's `@Replaces`
+    /// (`server_encryption_options.enable_legacy_ssl_storage_port`).
+    pub fn field(&self, name: &str) -> Option<Lookup<'_>> {
+        if let Some(f) = self.fields.iter().find(|f| f.name == name) {
+            return Some(Lookup::Current(f));
+        }
+        self.fields.iter().find_map(|f| {
+            f.replaces
+                .iter()
+                .find(|r| r.old_name == name && r.old_name != f.name)
+                .map(|r| Lookup::Old(f, r))
+        })
+    }
+}
+
+/// The pluggable classes one cassandra-all release ships, per cassandra.yaml setting kind
+/// (`catalog/classes-*.json`, read from the jar's class files by `tools/catalog-gen/ClassList.java`).
+#[derive(Debug, Deserialize)]
+pub struct ClassList {
+    #[serde(default)]
+    pub artifact: String,
+    pub kinds: BTreeMap<String, ClassKind>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClassKind {
+    /// The interface or base class (None for memtables, found by their factory member).
+    #[serde(rename = "type")]
+    pub base: Option<String>,
+    /// Fully qualified names of the public, concrete classes of that kind.
+    pub classes: Vec<String>,
+}
+
+impl ClassList {
+    /// The class list of `version`, parsed once per process.
+    pub fn get(version: Version) -> &'static ClassList {
+        static CELLS: [OnceLock<ClassList>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        let i = Version::ALL.iter().position(|v| *v == version).unwrap_or(0);
+        CELLS[i].get_or_init(|| {
+            let json = match version {
+                Version::V3_11 => include_str!("../../catalog/classes-3.11.json"),
+                Version::V4_0 => include_str!("../../catalog/classes-4.0.json"),
+                Version::V4_1 => include_str!("../../catalog/classes-4.1.json"),
+                Version::V5_0 => include_str!("../../catalog/classes-5.0.json"),
+            };
+            serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("embedded class list for {version} is corrupt: {e}"))
+        })
+    }
+
+    /// The classes of `kind` (`partitioner`, `endpoint_snitch`, `compressor`, …); None when
+    /// this release has no such kind (`cidr_authorizer` before 5.0).
+    pub fn kind(&self, kind: &str) -> Option<&ClassKind> {
+        self.kinds.get(kind)
+    }
+}
+
+impl ClassKind {
+    pub fn contains(&self, fqcn: &str) -> bool {
+        self.classes.iter().any(|c| c == fqcn)
+    }
+
+    /// The shipped class whose simple name is closest to `name`'s (case slips, small typos).
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        let simple = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+        let want = simple(name).to_ascii_lowercase();
+        self.classes
+            .iter()
+            .map(|c| (edit_distance(&want, &simple(c).to_ascii_lowercase()), c))
+            .filter(|(d, _)| *d <= 2)
+            .min()
+            .map(|(_, c)| c.as_str())
     }
 }
 
@@ -409,6 +484,58 @@ mod tests {
         let c40 = Catalog::get(Version::V4_0);
         assert!(c40.lookup("key_cache_size").is_none());
         assert_eq!(c40.added_in("key_cache_size"), Some(Version::V4_1));
+    }
+
+    #[test]
+    fn nested_fields_honour_replaces() {
+        let c50 = Catalog::get(Version::V5_0);
+        let seo = c50.param("server_encryption_options").unwrap();
+        assert!(matches!(
+            seo.field("legacy_ssl_storage_port_enabled"),
+            Some(Lookup::Current(_))
+        ));
+        match seo.field("enable_legacy_ssl_storage_port") {
+            Some(Lookup::Old(p, r)) => {
+                assert_eq!(p.name, "legacy_ssl_storage_port_enabled");
+                assert!(r.deprecated);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(seo.field("no_such_option").is_none());
+    }
+
+    #[test]
+    fn class_lists_load() {
+        for v in Version::ALL {
+            let c = ClassList::get(v);
+            let p = c.kind("partitioner").unwrap();
+            assert!(
+                p.contains("org.apache.cassandra.dht.Murmur3Partitioner"),
+                "{v}"
+            );
+            assert!(
+                c.kind("compressor")
+                    .unwrap()
+                    .contains("org.apache.cassandra.io.compress.LZ4Compressor")
+            );
+        }
+        assert!(
+            ClassList::get(Version::V4_1)
+                .kind("cidr_authorizer")
+                .is_none()
+        );
+        assert!(
+            ClassList::get(Version::V5_0)
+                .kind("memtable")
+                .unwrap()
+                .contains("org.apache.cassandra.db.memtable.TrieMemtable")
+        );
+        let s = ClassList::get(Version::V5_0).kind("seed_provider").unwrap();
+        assert_eq!(
+            s.suggest("org.apache.cassandra.locator.SimpleSeedProvder"),
+            Some("org.apache.cassandra.locator.SimpleSeedProvider")
+        );
+        assert_eq!(s.suggest("NothingAlike"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! bytes per second) and `mib(64)`, `gib(8)`, `seconds(10)` … build thresholds.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::bail;
 use cel::{Context, Program, Value};
@@ -92,12 +92,18 @@ pub fn parse_file(name: &str, text: &str) -> anyhow::Result<RuleFile> {
 }
 
 /// Adds the file's rules, or applies them as overrides where the ID exists already.
-pub fn merge(rules: &mut Vec<Rule>, file: RuleFile, origin: &str) -> anyhow::Result<()> {
+/// `eager` compiles conditions now (user files); shipped rules compile on first use.
+pub fn merge(
+    rules: &mut Vec<Rule>,
+    file: RuleFile,
+    origin: &str,
+    eager: bool,
+) -> anyhow::Result<()> {
     for spec in file.rules {
         if let Some(existing) = rules.iter_mut().find(|r| r.meta.id == spec.id) {
             apply_override(existing, spec, origin)?;
         } else {
-            rules.push(compile(spec, origin)?);
+            rules.push(compile(spec, origin, eager)?);
         }
     }
     Ok(())
@@ -150,14 +156,19 @@ fn apply_override(rule: &mut Rule, spec: RuleSpec, origin: &str) -> anyhow::Resu
     Ok(())
 }
 
-fn compile(spec: RuleSpec, origin: &str) -> anyhow::Result<Rule> {
+fn compile(spec: RuleSpec, origin: &str, eager: bool) -> anyhow::Result<Rule> {
     let id = spec.id.clone();
     let need =
         |field: &str| anyhow::anyhow!("{origin}: rule {id}: `{field}` is required for a new rule");
     let when = spec.when.clone().ok_or_else(|| need("when"))?;
-    let program = Program::compile(&when).map_err(|e| {
-        anyhow::anyhow!("{origin}: rule {id}: the `when` condition is not valid CEL: {e}")
-    })?;
+    let program = OnceLock::new();
+    if eager {
+        // User rules are checked as they load, so a typo is reported before any lint runs.
+        let p = Program::compile(&when).map_err(|e| {
+            anyhow::anyhow!("{origin}: rule {id}: the `when` condition is not valid CEL: {e}")
+        })?;
+        let _ = program.set(Ok(p));
+    }
     let doc = spec.doc.clone().ok_or_else(|| need("doc"))?;
     if doc.summary.is_empty() || doc.why.is_empty() || doc.fix.is_empty() {
         bail!("{origin}: rule {id}: doc needs summary, why and fix");
@@ -184,6 +195,7 @@ fn compile(spec: RuleSpec, origin: &str) -> anyhow::Result<Rule> {
     Ok(Rule {
         meta,
         check: Check::Cel(Box::new(CelCheck {
+            source: when,
             program,
             message: spec.message.clone().ok_or_else(|| need("message"))?,
             evidence: spec.evidence.clone(),
@@ -193,17 +205,34 @@ fn compile(spec: RuleSpec, origin: &str) -> anyhow::Result<Rule> {
 }
 
 pub struct CelCheck {
-    program: Program,
+    /// The condition's source; compiled on first use (most runs need only some rules, and
+    /// compiling is the costly part of a CEL rule).
+    source: String,
+    program: OnceLock<Result<Program, String>>,
     message: String,
     evidence: Vec<String>,
     fix: Vec<FixSpec>,
 }
 
 impl CelCheck {
+    /// Compiles the condition if that has not happened yet.
+    pub fn warm(&self) {
+        let _ = self.program();
+    }
+
+    fn program(&self) -> Result<&Program, String> {
+        self.program
+            .get_or_init(|| {
+                Program::compile(&self.source)
+                    .map_err(|e| format!("the `when` condition is not valid CEL: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// Evaluates the condition; Err is the reason it could not be checked.
-    pub fn run(&self, ctx: &Ctx, vars: &NodeVars, em: &mut Emitter) -> Result<(), String> {
-        let mut c = Context::default();
-        vars.bind(&mut c);
+    pub fn run(&self, ctx: &Ctx, root: &Context, em: &mut Emitter) -> Result<(), String> {
+        let mut c = root.new_inner_scope();
         let params: std::collections::HashMap<String, Value> = ctx
             .meta
             .params
@@ -211,8 +240,8 @@ impl CelCheck {
             .map(|(k, v)| (k.clone(), Value::Float(*v)))
             .collect();
         c.add_variable_from_value("params", params);
-        register_functions(&mut c);
-        let fired = match self.program.execute(&c) {
+        let program = self.program()?;
+        let fired = match program.execute(&c) {
             Ok(Value::Bool(b)) => b,
             Ok(other) => return Err(format!("condition returned {other:?}, not a boolean")),
             Err(e) => return Err(format!("condition could not be evaluated: {e}")),
@@ -367,85 +396,72 @@ fn register_functions(c: &mut Context) {
     });
 }
 
-/// The variables of one node, built once and shared by every CEL rule.
-pub struct NodeVars {
-    vars: Vec<(&'static str, Value)>,
-}
-
-impl NodeVars {
-    pub fn new(node: &Node) -> NodeVars {
-        let mut settings = std::collections::HashMap::new();
-        let mut explicit = Vec::new();
-        if let Some(cfg) = &node.config {
-            for (name, s) in &cfg.settings {
-                settings.insert(name.clone(), setting_to_cel(&s.value));
-                if s.is_explicit() {
-                    explicit.push(Value::String(Arc::new(name.clone())));
-                }
+/// The root CEL context of one node: variables converted once and the helper functions,
+/// shared by every CEL rule through a child scope.
+pub fn node_context(node: &Node) -> Context<'static, 'static> {
+    let mut settings = std::collections::HashMap::new();
+    let mut explicit = Vec::new();
+    if let Some(cfg) = &node.config {
+        for (name, s) in &cfg.settings {
+            settings.insert(name.clone(), setting_to_cel(&s.value));
+            if s.is_explicit() {
+                explicit.push(Value::String(Arc::new(name.clone())));
             }
         }
-        let mut jvm = std::collections::HashMap::<String, Value>::new();
-        if let Some(j) = &node.jvm {
-            let size = |f| {
-                j.size(f)
-                    .and_then(|(_, b)| b)
-                    .map(|b: u128| Value::Int(b as i64))
-            };
-            use crate::parse::jvm::SizeFlag::*;
-            jvm.insert(
-                "heap_max".into(),
-                j.max_heap()
-                    .map(|b| Value::Int(b as i64))
-                    .unwrap_or(Value::Null),
-            );
-            jvm.insert("heap_min".into(), size(Xms).unwrap_or(Value::Null));
-            jvm.insert("new_size".into(), size(Xmn).unwrap_or(Value::Null));
-            jvm.insert(
-                "gc".into(),
-                j.gc()
-                    .map(|(g, _)| Value::String(Arc::new(g.name().to_string())))
-                    .unwrap_or(Value::Null),
-            );
-            let mut flags = std::collections::HashMap::<String, Value>::new();
-            for o in &j.options {
-                use crate::parse::jvm::OptionKind;
-                match &o.parsed.kind {
-                    OptionKind::BoolFlag { name, on } => {
-                        flags.insert(name.clone(), Value::Bool(*on));
-                    }
-                    OptionKind::ValueFlag { name, value } => {
-                        flags.insert(name.clone(), Value::String(Arc::new(value.clone())));
-                    }
-                    _ => {}
+    }
+    let mut jvm = std::collections::HashMap::<String, Value>::new();
+    if let Some(j) = &node.jvm {
+        use crate::parse::jvm::{OptionKind, SizeFlag};
+        let size = |f| {
+            j.size(f)
+                .and_then(|(_, b)| b)
+                .map(|b: u128| Value::Int(b as i64))
+        };
+        let heap = j.max_heap().map(|b| Value::Int(b as i64));
+        jvm.insert("heap_max".into(), heap.unwrap_or(Value::Null));
+        jvm.insert(
+            "heap_min".into(),
+            size(SizeFlag::Xms).unwrap_or(Value::Null),
+        );
+        jvm.insert(
+            "new_size".into(),
+            size(SizeFlag::Xmn).unwrap_or(Value::Null),
+        );
+        let gc = j
+            .gc()
+            .map(|(g, _)| Value::String(Arc::new(g.name().to_string())));
+        jvm.insert("gc".into(), gc.unwrap_or(Value::Null));
+        let mut flags = std::collections::HashMap::<String, Value>::new();
+        for o in j.active() {
+            match &o.parsed.kind {
+                OptionKind::BoolFlag { name, on } => {
+                    flags.insert(name.clone(), Value::Bool(*on));
                 }
+                OptionKind::ValueFlag { name, value } => {
+                    flags.insert(name.clone(), Value::String(Arc::new(value.clone())));
+                }
+                _ => {}
             }
-            jvm.insert("flags".into(), flags.into());
         }
-        let h = &node.host;
-        let opt_int = |v: Option<i64>| v.map(Value::Int).unwrap_or(Value::Null);
-        let host: std::collections::HashMap<String, Value> = [
-            ("cores".to_string(), opt_int(h.cores.map(i64::from))),
-            ("ram".to_string(), opt_int(h.ram_bytes.map(|b| b as i64))),
-            ("disks".to_string(), opt_int(h.data_disks.map(i64::from))),
-        ]
-        .into_iter()
-        .collect();
-        NodeVars {
-            vars: vec![
-                ("settings", settings.into()),
-                ("explicit", Value::List(Arc::new(explicit))),
-                ("version", Value::String(Arc::new(node.version.to_string()))),
-                ("jvm", jvm.into()),
-                ("host", host.into()),
-            ],
-        }
+        jvm.insert("flags".into(), flags.into());
     }
-
-    fn bind(&self, c: &mut Context) {
-        for (k, v) in &self.vars {
-            c.add_variable_from_value(*k, v.clone());
-        }
-    }
+    let h = &node.host;
+    let opt_int = |v: Option<i64>| v.map(Value::Int).unwrap_or(Value::Null);
+    let host: std::collections::HashMap<String, Value> = [
+        ("cores".to_string(), opt_int(h.cores.map(i64::from))),
+        ("ram".to_string(), opt_int(h.ram_bytes.map(|b| b as i64))),
+        ("disks".to_string(), opt_int(h.data_disks.map(i64::from))),
+    ]
+    .into_iter()
+    .collect();
+    let mut c = Context::default();
+    c.add_variable_from_value("settings", settings);
+    c.add_variable_from_value("explicit", Value::List(Arc::new(explicit)));
+    c.add_variable_from_value("version", Value::String(Arc::new(node.version.to_string())));
+    c.add_variable_from_value("jvm", jvm);
+    c.add_variable_from_value("host", host);
+    register_functions(&mut c);
+    c
 }
 
 fn setting_to_cel(v: &SettingValue) -> Value {
@@ -483,7 +499,7 @@ mod tests {
         let mut rules = Vec::new();
         for (name, text) in SHIPPED {
             let f = parse_file(name, text).unwrap();
-            merge(&mut rules, f, name).unwrap();
+            merge(&mut rules, f, name, true).unwrap();
         }
         assert!(rules.len() >= 10);
     }
@@ -495,7 +511,7 @@ mod tests {
             "rules:\n  - id: X-1\n    name: x\n    family: config\n    severity: info\n    when: 'settings.a >'\n    message: m\n    doc: {summary: s, why: w, evidence: e, fix: f}\n",
         )
         .unwrap();
-        let e = merge(&mut Vec::new(), f, "x.yaml")
+        let e = merge(&mut Vec::new(), f, "x.yaml", true)
             .err()
             .unwrap()
             .to_string();

@@ -179,7 +179,7 @@ impl Engine {
         let mut rules = builtin::all();
         for (name, text) in cel_rules::SHIPPED {
             let file = cel_rules::parse_file(name, text)?;
-            cel_rules::merge(&mut rules, file, name)?;
+            cel_rules::merge(&mut rules, file, name, false)?;
         }
         let engine = Engine { rules };
         engine.check_unique()?;
@@ -203,7 +203,7 @@ impl Engine {
             let text =
                 std::fs::read_to_string(&p).with_context(|| format!("{name}: cannot read"))?;
             let file = cel_rules::parse_file(&name, &text)?;
-            cel_rules::merge(&mut self.rules, file, &name)?;
+            cel_rules::merge(&mut self.rules, file, &name, true)?;
         }
         self.check_unique()
     }
@@ -218,6 +218,24 @@ impl Engine {
         Ok(())
     }
 
+    /// Compiles every CEL condition now, on two threads: compiling is most of a CEL rule's
+    /// cost, and lint runs this while the config files are being read.
+    pub fn precompile(&self) {
+        let cel: Vec<&cel_rules::CelCheck> = self
+            .rules
+            .iter()
+            .filter_map(|r| match &r.check {
+                Check::Cel(c) => Some(c.as_ref()),
+                Check::Builtin(_) => None,
+            })
+            .collect();
+        let (even, odd): (Vec<_>, Vec<_>) = cel.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        std::thread::scope(|s| {
+            s.spawn(|| even.iter().for_each(|(_, c)| c.warm()));
+            odd.iter().for_each(|(_, c)| c.warm());
+        });
+    }
+
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules
             .iter()
@@ -228,7 +246,8 @@ impl Engine {
     pub fn run(&self, snapshot: &Snapshot) -> Outcome {
         let mut out = Outcome::default();
         for node in &snapshot.nodes {
-            let cel_ctx = cel_rules::NodeVars::new(node);
+            // Built on first use: a run with no applicable CEL rule pays nothing for it.
+            let mut cel_ctx = None;
             for rule in &self.rules {
                 if !rule.meta.applies_to(node.version) {
                     continue;
@@ -257,7 +276,8 @@ impl Engine {
                 match &rule.check {
                     Check::Builtin(f) => f(&ctx, &mut em),
                     Check::Cel(c) => {
-                        if let Err(reason) = c.run(&ctx, &cel_ctx, &mut em) {
+                        let root = cel_ctx.get_or_insert_with(|| cel_rules::node_context(node));
+                        if let Err(reason) = c.run(&ctx, root, &mut em) {
                             out.not_checked.push(NotChecked {
                                 rule: rule.meta.id.clone(),
                                 subject: node.id.clone(),

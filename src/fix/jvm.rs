@@ -1,5 +1,7 @@
 //! Edits to jvm options files: an option is removed by commenting it out (the stock files'
 //! own convention, so the history stays readable) and added on a line of its own.
+//! A fix whose `add` equals its `remove` puts an option the launcher skips back into effect:
+//! the indented lines holding it lose their indentation (`grep "^-"` then passes them).
 
 use crate::engine::Fix;
 
@@ -11,6 +13,15 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
         let Fix::JvmOption { add, remove, .. } = fix else {
             continue;
         };
+        if add.is_some() && add == remove {
+            let r = remove.as_deref().unwrap_or_default();
+            for l in lines.iter_mut() {
+                if !l.starts_with('-') && l.trim() == r {
+                    *l = r.to_string();
+                }
+            }
+            continue;
+        }
         let mut insert_at = None;
         if let Some(r) = remove {
             for (i, l) in lines.iter_mut().enumerate() {
@@ -55,6 +66,22 @@ mod tests {
         assert_eq!(
             apply("# heap\n-Xms2G\n-Xmx4G\n", &[&f]),
             "# heap\n#-Xms2G\n-Xms4G\n-Xmx4G\n"
+        );
+    }
+
+    #[test]
+    fn same_add_and_remove_dedents() {
+        let f = Fix::JvmOption {
+            file: "j".into(),
+            add: Some("-Xss256k".into()),
+            remove: Some("-Xss256k".into()),
+            line: Some(2),
+            safety: Safety::Unsafe,
+            description: String::new(),
+        };
+        assert_eq!(
+            apply("-Xms4G\n  -Xss256k\n#  -Xss256k\n\t-Xss256k \n", &[&f]),
+            "-Xms4G\n-Xss256k\n#  -Xss256k\n-Xss256k\n"
         );
     }
 }

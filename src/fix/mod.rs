@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use similar::TextDiff;
 
+use crate::catalog::Catalog;
 use crate::engine::{Finding, Fix, Safety};
 use crate::model::Snapshot;
 
@@ -22,17 +23,28 @@ pub fn patch(snapshot: &Snapshot, findings: &[Finding]) -> String {
                 continue;
             }
             let (file, key) = match fix {
-                Fix::SetConfig { file, key, .. } => (file, key.clone()),
+                // One fix per setting, whatever name it is written under (an old-name rename
+                // and a value change of the same setting would otherwise both apply).
+                Fix::SetConfig {
+                    file,
+                    key,
+                    rename_from,
+                    ..
+                } => {
+                    if let Some(old) = rename_from {
+                        if claimed.contains(&(file.clone(), Catalog::canonical_name(old))) {
+                            continue;
+                        }
+                    }
+                    (file, Catalog::canonical_name(key))
+                }
+                // One fix per JVM option, whatever value each finding proposes (-Xms31G vs -Xms48G).
                 Fix::JvmOption {
                     file, add, remove, ..
-                } => (
-                    file,
-                    format!(
-                        "{}|{}",
-                        add.as_deref().unwrap_or(""),
-                        remove.as_deref().unwrap_or("")
-                    ),
-                ),
+                } => {
+                    let text = remove.as_deref().or(add.as_deref()).unwrap_or("");
+                    (file, option_identity(text))
+                }
                 _ => continue,
             };
             if claimed.insert((file.clone(), key)) {
@@ -54,6 +66,24 @@ pub fn patch(snapshot: &Snapshot, findings: &[Finding]) -> String {
         out.push_str(&unified_diff(file, text, &new));
     }
     out
+}
+
+/// The option an edit is about, without its value: `-Xms16G` → `-Xms`, `-XX:+UseG1GC` → `UseG1GC`.
+fn option_identity(text: &str) -> String {
+    for p in ["-Xms", "-Xmx", "-Xmn", "-Xss"] {
+        if text.starts_with(p) {
+            return p.to_string();
+        }
+    }
+    match text.strip_prefix("-XX:") {
+        Some(rest) => rest
+            .trim_start_matches(['+', '-'])
+            .split('=')
+            .next()
+            .unwrap_or(rest)
+            .to_string(),
+        None => text.split('=').next().unwrap_or(text).to_string(),
+    }
 }
 
 fn original_text<'a>(snapshot: &'a Snapshot, file: &str) -> Option<&'a str> {

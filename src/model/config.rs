@@ -151,7 +151,8 @@ impl YamlConfig {
     pub fn interpret(file: SourceFile, root: &Node, version: Version) -> YamlConfig {
         let catalog = Catalog::get(version);
         let mut entries = Vec::new();
-        for e in root.entries().unwrap_or(&[]) {
+        let all = root.entries().unwrap_or(&[]);
+        for (i, e) in all.iter().enumerate() {
             let lookup = catalog.lookup(&e.key);
             let resolution = match lookup {
                 Some(Lookup::Current(p)) => Resolution::Current {
@@ -165,7 +166,11 @@ impl YamlConfig {
                 None => Resolution::Unknown,
             };
             let mut problems = Vec::new();
-            if let Some(l) = lookup {
+            // SnakeYAML keeps only the last occurrence of a duplicated key and never parses the
+            // earlier values, so only the last one can have problems (CFG-008 still reports the
+            // duplication).
+            let overridden = all[i + 1..].iter().any(|later| later.key == e.key);
+            if let (Some(l), false) = (lookup, overridden) {
                 let _ = interpret_value(l, &e.value, &e.key, &mut problems);
             }
             entries.push(ConfigEntry {
@@ -538,7 +543,7 @@ fn interpret_value(
                         match param.field(&e.key) {
                             Some(f) => {
                                 let mut inner = Vec::new();
-                                interpret_value(Lookup::Current(f), &e.value, &sub, &mut inner);
+                                interpret_value(f, &e.value, &sub, &mut inner);
                                 problems.extend(inner);
                             }
                             None => problems.push(ValueProblem {
@@ -826,6 +831,38 @@ mod tests {
         );
         let unit = &c.entries[1].problems[0].message;
         assert!(unit.contains("`100MiB`"), "{unit}");
+    }
+
+    #[test]
+    fn only_the_last_duplicate_is_parsed() {
+        let c = cfg(
+            "concurrent_reads: lots\nconcurrent_reads: 32\n",
+            Version::V5_0,
+        );
+        assert!(c.entries.iter().all(|e| e.problems.is_empty()));
+        assert_eq!(
+            c.get("concurrent_reads").unwrap().value,
+            SettingValue::Int(32)
+        );
+        let c = cfg(
+            "concurrent_reads: 32\nconcurrent_reads: lots\n",
+            Version::V5_0,
+        );
+        assert!(c.entries[0].problems.is_empty());
+        assert_eq!(c.entries[1].problems.len(), 1);
+    }
+
+    #[test]
+    fn nested_old_names_load() {
+        let c = cfg(
+            "server_encryption_options:\n  internode_encryption: none\n  enable_legacy_ssl_storage_port: false\n",
+            Version::V5_0,
+        );
+        assert!(
+            c.entries.iter().all(|e| e.problems.is_empty()),
+            "{:?}",
+            c.entries[0].problems
+        );
     }
 
     #[test]

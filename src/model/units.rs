@@ -251,9 +251,12 @@ impl Quantity {
     /// The same quantity in the coarsest accepted unit that represents it exactly
     /// (`1024MiB` → `1GiB`, `3600000ms` → `1h`), never finer than `min_unit`.
     pub fn normalized(self, min_unit: Unit) -> Quantity {
-        if self.unit == Unit::MbitPerS {
-            return self;
-        }
+        // Megabits are only a legacy input unit; write them as a byte rate.
+        let min_unit = if min_unit == Unit::MbitPerS {
+            Unit::BPerS
+        } else {
+            min_unit
+        };
         Unit::accepted(self.dimension())
             .iter()
             .rev()
@@ -428,6 +431,18 @@ mod tests {
         );
         // legacy megabits convert to bytes exactly
         assert_eq!(Quantity::new(200, Unit::MbitPerS).base(), 25_000_000);
+        assert_eq!(
+            Quantity::new(200, Unit::MbitPerS)
+                .normalized(Unit::BPerS)
+                .to_string(),
+            "25000000B/s"
+        );
+        assert_eq!(
+            Quantity::new(8, Unit::MbitPerS)
+                .normalized(Unit::MbitPerS)
+                .to_string(),
+            "1000000B/s"
+        );
         assert_eq!(Quantity::from_legacy(-1, Unit::MiB), None);
     }
 

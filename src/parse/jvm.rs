@@ -1,9 +1,9 @@
 //! JVM option files (`jvm.options`, `jvm*-server.options`) and the option syntax itself.
 //!
-//! Cassandra's launcher passes every non-comment line to `java` verbatim, so a line is an
-//! option (or an option and its argument, as in `--add-exports a/b=ALL-UNNAMED`).
-
-use crate::model::units::parse_jvm_size;
+//! Cassandra's launcher passes every line that starts with `-` to `java`
+//! (`for opt in $(grep "^-" FILE)` in cassandra.in.sh, cassandra-env.sh before 4.0), so such a
+//! line is an option (or an option and its argument, as in `--add-exports a/b=ALL-UNNAMED`).
+//! Comments, blank lines and indented lines never reach the JVM.
 
 /// One JVM option as written, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +79,7 @@ fn classify(t: &str) -> OptionKind {
         if let Some(rest) = t.strip_prefix(prefix) {
             return OptionKind::Size {
                 flag,
-                bytes: parse_jvm_size(rest),
+                bytes: atojulong(rest).map(u128::from),
             };
         }
     }
@@ -118,13 +118,72 @@ fn classify(t: &str) -> OptionKind {
     OptionKind::Other
 }
 
-/// Parses a jvm options file: one option per line, `#` starts a comment line.
+/// HotSpot's number syntax for sizes and integer flags (`Arguments::atojulong`, the same in
+/// JDK 8 to 17): decimal digits, or `0x`/`0X` and hex digits, then at most one of the suffixes
+/// k, m, g, t (either case; x1024^n). No sign, no space, no `b`; None on overflow of 64 bits.
+pub fn atojulong(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if !b.first()?.is_ascii_digit() {
+        return None;
+    }
+    // strtoull(…, 16) takes `0x` only when a hex digit follows; otherwise it reads the `0`.
+    let (digits, radix) =
+        if b.len() > 2 && b[0] == b'0' && matches!(b[1], b'x' | b'X') && b[2].is_ascii_hexdigit() {
+            (&s[2..], 16)
+        } else {
+            (s, 10)
+        };
+    let end = digits
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(digits.len());
+    let n = u64::from_str_radix(&digits[..end], radix).ok()?;
+    let mul: u64 = match &digits[end..] {
+        "" => 1,
+        "k" | "K" => 1 << 10,
+        "m" | "M" => 1 << 20,
+        "g" | "G" => 1 << 30,
+        "t" | "T" => 1 << 40,
+        _ => return None,
+    };
+    n.checked_mul(mul)
+}
+
+/// Does the launcher pass this line to java? Only lines whose first character is `-`.
+fn passed(raw: &str) -> bool {
+    raw.starts_with('-')
+}
+
+/// Parses a jvm options file: the lines Cassandra's launcher passes to java, one option each.
 pub fn parse_options_file(text: &str) -> Vec<JvmOption> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, raw)| passed(raw))
+        .map(|(i, raw)| JvmOption::parse(raw, i + 1))
+        .collect()
+}
+
+/// A line of an options file that is neither blank nor a comment but that the launcher does
+/// not pass to java, because it does not start with `-` (usually: it is indented).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoredLine {
+    pub line: usize,
+    /// The line without surrounding whitespace.
+    pub text: String,
+    /// Removing the leading whitespace would make the launcher pass it (`text` starts with `-`).
+    pub indented_option: bool,
+}
+
+/// The lines of an options file that look meant for java but never reach it.
+pub fn ignored_lines(text: &str) -> Vec<IgnoredLine> {
     text.lines()
         .enumerate()
         .filter_map(|(i, raw)| {
             let t = raw.trim();
-            (!t.is_empty() && !t.starts_with('#')).then(|| JvmOption::parse(t, i + 1))
+            (!t.is_empty() && !t.starts_with('#') && !passed(raw)).then(|| IgnoredLine {
+                line: i + 1,
+                text: t.to_string(),
+                indented_option: t.starts_with('-'),
+            })
         })
         .collect()
 }
@@ -136,7 +195,7 @@ mod tests {
     #[test]
     fn classifies_options() {
         let opts = parse_options_file(
-            "# heap\n-Xms4G\n-Xmx4G\n\n-XX:+UseG1GC\n-XX:-UseBiasedLocking\n-XX:MaxGCPauseMillis=300\n-Dfoo=bar\n--add-opens java.base/java.io=ALL-UNNAMED\n  -ea  \n",
+            "# heap\n-Xms4G\n-Xmx4G\n\n-XX:+UseG1GC\n-XX:-UseBiasedLocking\n-XX:MaxGCPauseMillis=300\n-Dfoo=bar\n--add-opens java.base/java.io=ALL-UNNAMED\n-ea  \n",
         );
         assert_eq!(opts.len(), 8);
         assert_eq!(
@@ -164,6 +223,75 @@ mod tests {
         );
         assert_eq!(opts[6].kind, OptionKind::Other);
         assert_eq!(opts[7].text, "-ea");
+    }
+
+    #[test]
+    fn only_lines_starting_with_a_dash_reach_java() {
+        let text =
+            "-Xms4G\n  -XX:+NoSuchFlag\n\t-Xmx4G\n  # indented comment\n\nXX:+UseG1GC\n-ea\n";
+        let opts = parse_options_file(text);
+        let texts: Vec<&str> = opts.iter().map(|o| o.text.as_str()).collect();
+        assert_eq!(texts, ["-Xms4G", "-ea"]);
+        assert_eq!(opts[1].line, 7);
+        assert_eq!(
+            ignored_lines(text),
+            [
+                IgnoredLine {
+                    line: 2,
+                    text: "-XX:+NoSuchFlag".into(),
+                    indented_option: true
+                },
+                IgnoredLine {
+                    line: 3,
+                    text: "-Xmx4G".into(),
+                    indented_option: true
+                },
+                IgnoredLine {
+                    line: 6,
+                    text: "XX:+UseG1GC".into(),
+                    indented_option: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn hotspot_numbers() {
+        // each verified with `java -XX:G1HeapRegionSize=<v> -version` / `java -Xss<v> -version` on JDK 17
+        assert_eq!(atojulong("16m"), Some(16 << 20));
+        assert_eq!(atojulong("16M"), Some(16 << 20));
+        assert_eq!(atojulong("1k"), Some(1024));
+        assert_eq!(atojulong("1T"), Some(1 << 40));
+        assert_eq!(atojulong("0x100000"), Some(1 << 20));
+        assert_eq!(atojulong("0X10k"), Some(16 << 10));
+        assert_eq!(atojulong("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "16mb",
+            "1.5",
+            "",
+            "-1",
+            "+16",
+            " 16m",
+            "16m2",
+            "16e2",
+            "300ms",
+            "0x",
+            "18446744073709551616",
+            "16777216t",
+        ] {
+            assert_eq!(atojulong(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_use_the_jdk_syntax() {
+        assert_eq!(
+            JvmOption::parse("-Xss0x40000", 1).kind,
+            OptionKind::Size {
+                flag: SizeFlag::Xss,
+                bytes: Some(256 << 10)
+            }
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub fn render(r: &Report) -> String {
         let mut table = Table::new();
         table.load_style(UTF8_FULL_CONDENSED);
         if r.color {
+            table.enforce_styling();
             table.set_content_arrangement(ContentArrangement::Dynamic);
         } else {
             // Deterministic bytes when piped: no terminal-width wrapping, no escape codes.

@@ -98,6 +98,9 @@ public class ConfigOracle
         // JVM-wide settings a packaged node also has (or that only matter to JMX):
         System.setProperty("org.apache.cassandra.disable_mbean_registration", "true");
         System.setProperty("cassandra-foreground", "yes");
+        // SkipListMemtable's static init measures row overhead over 100000 rows (about a
+        // CPU-second per class loader); a rough estimate changes no verdict.
+        System.setProperty("cassandra.memtable_row_overhead_computation_step", "100");
 
         PrintStream out = System.out;
         // Anything Cassandra prints goes to stderr; stdout carries only our JSON lines.
@@ -112,7 +115,7 @@ public class ConfigOracle
             String[] r;
             File file = new File(f);
             if (!file.isFile())
-                r = new String[]{ "error", "no such file: " + f, "", "" };
+                r = new String[]{ "error", "no such file: " + f, "", "", "" };
             else
             {
                 System.setProperty("cassandra.config", file.getAbsoluteFile().toURI().toString());
@@ -124,7 +127,8 @@ public class ConfigOracle
             field(sb, "file", f).append(',');
             field(sb, "verdict", r[0]).append(',');
             field(sb, "reason", r[1]).append(',');
-            field(sb, "stage", r[3]).append(",\"warnings\":[");
+            field(sb, "stage", r[3]).append(',');
+            field(sb, "root_cause", r[4]).append(",\"warnings\":[");
             if (!r[2].isEmpty())
             {
                 String[] w = r[2].split("\n");
@@ -139,6 +143,7 @@ public class ConfigOracle
                                   (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
             deleteTree(scratch);
         }
+        deleteTree(workDir);
         return 0;
     }
 
@@ -147,16 +152,30 @@ public class ConfigOracle
         ClassLoader loader = new URLClassLoader("oracle-" + new File(file).getName(), cp, shared)
         {
             // OracleWorker is also visible to the shared loader (same classes dir) but links
-            // against Cassandra: load it here, next to this file's cassandra-all.
+            // against Cassandra: load it here, next to this file's cassandra-all.  Cassandra's
+            // own classes are looked up here first too (saves a scan of ~90 shared jars each).
             @Override
             protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException
             {
-                if (name.equals("OracleWorker"))
+                if (name.equals("OracleWorker") || name.startsWith("org.apache.cassandra."))
                 {
                     synchronized (getClassLoadingLock(name))
                     {
                         Class<?> c = findLoadedClass(name);
-                        return c != null ? c : findClass(name);
+                        if (c == null)
+                        {
+                            try
+                            {
+                                c = findClass(name);
+                            }
+                            catch (ClassNotFoundException e)
+                            {
+                                return super.loadClass(name, resolve);
+                            }
+                        }
+                        if (resolve)
+                            resolveClass(c);
+                        return c;
                     }
                 }
                 return super.loadClass(name, resolve);
@@ -184,11 +203,11 @@ public class ConfigOracle
         if (t.isAlive())
         {
             t.interrupt();
-            return new String[]{ "error", "timeout after " + timeout + "s (harness gave up; not a Cassandra verdict)", "", "" };
+            return new String[]{ "error", "timeout after " + timeout + "s (harness gave up; not a Cassandra verdict)", "", "", "" };
         }
         // Not closing the loader: Cassandra's background threads may still load classes.
         if (failure[0] != null)
-            return new String[]{ "error", "harness failure: " + failure[0], "", "" };
+            return new String[]{ "error", "harness failure: " + failure[0], "", "", "" };
         return result[0];
     }
 
@@ -199,7 +218,7 @@ public class ConfigOracle
         Path cwd = Files.createTempDirectory("casstune-jvm-oracle");
         for (String f : files)
         {
-            List<String> opts = new ArrayList<>(), skipped = new ArrayList<>(), warnings = new ArrayList<>();
+            List<String> opts = new ArrayList<>(), skipped = new ArrayList<>(), warnings = new ArrayList<>(), adjusted = new ArrayList<>();
             String verdict, reason = "";
             Path p = Paths.get(f);
             if (!Files.isRegularFile(p))
@@ -224,24 +243,26 @@ public class ConfigOracle
                             opts.add(o);
                     }
                 }
-                List<String> cmd = new ArrayList<>();
-                cmd.add(java);
-                cmd.addAll(opts);
-                cmd.add("-version");
-                ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
-                pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-                Process proc = pb.start();
-                ByteArrayOutputStream err = new ByteArrayOutputStream();
-                Thread pump = new Thread(() -> { try (InputStream in = proc.getErrorStream()) { in.transferTo(err); } catch (IOException ignored) {} });
-                pump.start();
-                if (!proc.waitFor(timeout, TimeUnit.SECONDS))
+                Run run = runJava(java, opts, cwd, timeout);
+                // -Xms commits the whole initial heap; on a host with less memory than the file
+                // asks for that fails for reasons that are not about the options.  Retry with a
+                // small -Xms (the -Xmx reservation is kept) and say so.
+                if (run.rc != 0 && run.out.contains("os::commit_memory") && opts.stream().anyMatch(o -> o.startsWith("-Xms")))
                 {
-                    proc.destroyForcibly();
-                    proc.waitFor();
+                    List<String> small = new ArrayList<>();
+                    for (String o : opts)
+                    {
+                        if (o.startsWith("-Xms"))
+                        {
+                            adjusted.add(o + " -> -Xms64m (this host cannot commit that much memory)");
+                            small.add("-Xms64m");
+                        }
+                        else
+                            small.add(o);
+                    }
+                    run = runJava(java, small, cwd, timeout);
                 }
-                pump.join();
-                int rc = proc.exitValue();
-                String[] lines = err.toString(StandardCharsets.UTF_8).split("\\R");
+                String[] lines = run.out.split("\\R");
                 boolean banner = false;
                 for (String l : lines)
                 {
@@ -250,13 +271,23 @@ public class ConfigOracle
                     if (l.toLowerCase().contains("warning"))
                         warnings.add(l.trim());
                 }
-                verdict = rc == 0 && banner ? "accept" : "reject";
+                verdict = run.rc == 0 && banner ? "accept" : "reject";
                 if (!verdict.equals("accept"))
                 {
+                    // the first specific line: not blank, not a warning, not a generic banner
                     for (String l : lines)
-                        if (!l.isBlank()) { reason = l.trim(); break; }
+                    {
+                        String t = l.trim();
+                        if (t.isEmpty() || t.toLowerCase().contains("warning") || GENERIC.contains(t))
+                            continue;
+                        reason = t;
+                        break;
+                    }
                     if (reason.isEmpty())
-                        reason = "exit code " + rc;
+                        for (String l : lines)
+                            if (!l.isBlank()) { reason = l.trim(); break; }
+                    if (reason.isEmpty())
+                        reason = run.rc == -1 ? "timeout after " + timeout + "s" : "exit code " + run.rc;
                 }
             }
             StringBuilder sb = new StringBuilder("{");
@@ -265,11 +296,49 @@ public class ConfigOracle
             field(sb, "reason", reason).append(",\"jdk\":").append(Runtime.version().feature()).append(",\"options\":").append(opts.size());
             list(sb.append(",\"skipped\":"), skipped);
             list(sb.append(",\"warnings\":"), warnings);
+            if (!adjusted.isEmpty())
+                list(sb.append(",\"adjusted\":"), adjusted);
             System.out.println(sb.append('}'));
             System.out.flush();
         }
         deleteTree(cwd);
         return 0;
+    }
+
+    private static final List<String> GENERIC = List.of("Error occurred during initialization of VM",
+                                                        "Error: Could not create the Java Virtual Machine.",
+                                                        "Error: A fatal exception has occurred. Program will exit.");
+
+    private static final class Run
+    {
+        int rc;
+        String out;
+    }
+
+    /** java OPTS -version in cwd; stdout and stderr together (the JVM reports some errors on stdout). */
+    private static Run runJava(String java, List<String> opts, Path cwd, int timeout) throws Exception
+    {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(opts);
+        cmd.add("-version");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        Process proc = pb.start();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Thread pump = new Thread(() -> { try (InputStream in = proc.getInputStream()) { in.transferTo(buf); } catch (IOException ignored) {} });
+        pump.start();
+        Run r = new Run();
+        if (!proc.waitFor(timeout, TimeUnit.SECONDS))
+        {
+            proc.destroyForcibly();
+            proc.waitFor();
+            r.rc = -1;
+        }
+        else
+            r.rc = proc.exitValue();
+        pump.join();
+        r.out = buf.toString(StandardCharsets.UTF_8);
+        return r;
     }
 
     // ------------------------------------------------------------------ helpers

@@ -23,7 +23,7 @@ import java.util.Objects;
 
 public class OracleWorker
 {
-    /** @return {verdict, reason, warning lines joined by '\n', stage} */
+    /** @return {verdict, reason, warning lines joined by '\n', stage, root cause} */
     public static String[] check(String yamlPath, String scratchDir)
     {
         synchronized (CollectingAppender.MESSAGES)
@@ -31,7 +31,7 @@ public class OracleWorker
             CollectingAppender.MESSAGES.clear(); // shared across files (logback lives in the shared loader)
         }
         String verdict;
-        String reason = "";
+        String reason = "", root = "";
         String[] stage = { "load" };
         try
         {
@@ -57,14 +57,20 @@ public class OracleWorker
         {
             verdict = "reject";
             // ExceptionInInitializerError from MemtableParams/CompactionParams: report the cause
-            reason = describe(t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t);
+            Throwable top = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
+            reason = describe(top);
+            Throwable r = top;
+            while (r.getCause() != null && r.getCause() != r)
+                r = r.getCause();
+            root = r == top ? "" : describe1(r);
         }
         String warnings;
         synchronized (CollectingAppender.MESSAGES)
         {
-            warnings = String.join("\n", CollectingAppender.MESSAGES);
+            // each distinct message once (some are logged twice during startup)
+            warnings = String.join("\n", new java.util.LinkedHashSet<>(CollectingAppender.MESSAGES));
         }
-        return new String[]{ verdict, reason, warnings, stage[0] };
+        return new String[]{ verdict, reason, warnings, stage[0], root };
     }
 
     private static Config redirect(Config c, String scratch)
@@ -92,16 +98,26 @@ public class OracleWorker
         return seen.computeIfAbsent(dir, k -> scratch + File.separator + "dir" + seen.size());
     }
 
-    /** "Class: message" of the thrown exception, then of its causes, on one line. */
+    static String describe1(Throwable t)
+    {
+        return (t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage()))
+               .replaceAll("\\s*\\R\\s*", " ").replaceAll("([\\w$])@[0-9a-f]{4,8}\\b", "$1").trim();
+    }
+
+    /** "Class: message" of the thrown exception and of each cause, on one line. */
     static String describe(Throwable t)
     {
         List<String> parts = new ArrayList<>();
-        for (Throwable c = t; c != null && parts.size() < 4; c = c.getCause() == c ? null : c.getCause())
+        for (Throwable c = t; c != null && parts.size() < 8; c = c.getCause() == c ? null : c.getCause())
         {
             String m = c.getMessage();
-            String s = c.getClass().getName() + (m == null ? "" : ": " + m);
-            parts.add(s);
+            if (m == null && c instanceof java.lang.reflect.InvocationTargetException)
+                continue; // reflection wrapper: say nothing
+            parts.add(c.getClass().getName() + (m == null ? "" : ": " + m));
         }
-        return String.join(" | caused by: ", parts).replaceAll("\\s*\\R\\s*", " ").trim();
+        return String.join(" | caused by: ", parts)
+                     .replaceAll("\\s*\\R\\s*", " ")
+                     .replaceAll("([\\w$])@[0-9a-f]{4,8}\\b", "$1") // identity hash codes: keep output stable
+                     .trim();
     }
 }

@@ -204,7 +204,8 @@ def realworld_notes(rw):
 
 # Rejections caused by this machine (DNS) rather than by the file's content.
 ENV_REASONS = re.compile(r"Unknown listen_address|Unknown broadcast_address|Unknown host in rpc_address|"
-                         r"Unknown broadcast_rpc_address|seed provider lists no seeds|could not be found")
+                         r"Unknown broadcast_rpc_address|could not be found|AbstractCloudMetadataServiceConnector")
+ENV_WARNINGS = re.compile(r"couldn't lookup host")
 
 
 def target_jdk(row):
@@ -241,8 +242,10 @@ def merge(manifest, raw):
             if r["expect"]:
                 out["expected"] = r["expect"]
                 out["surprise"] = r["expect"] != v["verdict"]
-            if not jvm and v["verdict"] == "reject" and ENV_REASONS.search(v.get("reason", "")):
-                out["env_dependent"] = True
+            if not jvm and v["verdict"] == "reject" and (
+                    ENV_REASONS.search(v.get("reason", ""))
+                    or "lists no seeds" in v.get("reason", "") and any(ENV_WARNINGS.search(w) for w in v.get("warnings", []))):
+                out["env_dependent"] = True  # rejected because a host name does not resolve here
             if jvm:
                 t = target_jdk(r)
                 out["target_jdk"] = t

@@ -8,7 +8,9 @@
 #   run-oracle.sh all OUTDIR            both corpora
 #
 # Env: CASSTUNE_CACHE (see scripts/fetch-cassandra.sh), ORACLE_TIMEOUT (s per file, 60),
-#      SHARED (reference fixtures, default /work/shared), JAVA_HOME.
+#      SHARED (reference fixtures, default /work/shared), JAVA_HOME, ORACLE_JOBS (parallel
+#      JVMs for the yaml corpus, default nproc), ORACLE_JAVA_OPTS (extra JVM flags),
+#      ORACLE_DEBUG=1 (per-file timing on stderr).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -45,16 +47,22 @@ jpms=(
 
 lib() { bash "$repo/scripts/fetch-cassandra.sh"; }
 
-# Compile the harness into target/oracle/classes (recompiled when a source changes).
+# Compile the harness into target/oracle/classes (recompiled when a source or the lib
+# dir changes).  Serialised with flock so concurrent callers do not race.
 build() {
-  local libdir=$1 out="$repo/target/oracle/classes"
-  local stamp="$out/.stamp"
-  if [ ! -f "$stamp" ] || [ -n "$(find "$here" -maxdepth 1 -name '*.java' -newer "$stamp")" ] \
-     || [ "$(cat "$stamp")" != "$libdir" ]; then
-    rm -rf "$out"; mkdir -p "$out"
-    "$javac" -nowarn -d "$out" -cp "$libdir/*" "$here"/*.java >&2
-    echo "$libdir" > "$stamp"
-  fi
+  local libdir=$1 dir="$repo/target/oracle" out="$repo/target/oracle/classes"
+  mkdir -p "$dir"
+  (
+    flock 9
+    local stamp="$out/.stamp"
+    if [ ! -f "$stamp" ] || [ -n "$(find "$here" -maxdepth 1 -name '*.java' -newer "$stamp")" ] \
+       || [ "$(cat "$stamp")" != "$libdir" ]; then
+      rm -rf "$out.tmp"; mkdir -p "$out.tmp"
+      "$javac" -nowarn -d "$out.tmp" -cp "$libdir/*" "$here"/*.java >&2
+      echo "$libdir" > "$out.tmp/.stamp"
+      rm -rf "$out"; mv "$out.tmp" "$out"
+    fi
+  ) 9>"$dir/.build.lock"
   echo "$out"
 }
 
@@ -63,7 +71,7 @@ yaml_oracle() {
   libdir=$(lib); classes=$(build "$libdir")
   "$java" -Xmx1G -Xss512k -Djava.net.preferIPv4Stack=true "${jpms[@]}" ${ORACLE_JAVA_OPTS:-} \
     -cp "$classes" ConfigOracle yaml --lib "$libdir" --classes "$classes" --conf "$here/conf" \
-    --work "$repo/target/oracle/work" --timeout "$timeout" "$@"
+    --work "$repo/target/oracle/work${ORACLE_WORK_SUFFIX:-$$}" --timeout "$timeout" "$@"
 }
 
 jvm_oracle() {
@@ -84,7 +92,19 @@ case "$cmd" in
     if [ "$cmd" != jvm-corpus ]; then
       python3 "$here/make-corpus.py" yaml "$out" --shared "$shared"
       mapfile -t files < <(cut -f1 "$out/yaml-manifest.tsv" | tail -n +2)
-      yaml_oracle "${files[@]}" > "$out/yaml-raw.jsonl"
+      # ORACLE_JOBS JVMs (default: number of CPUs) each take every n-th file.
+      jobs=${ORACLE_JOBS:-$(nproc)}
+      libdir=$(lib); build "$libdir" >/dev/null
+      pids=()
+      for ((j = 0; j < jobs; j++)); do
+        shard=()
+        for ((i = j; i < ${#files[@]}; i += jobs)); do shard+=("${files[i]}"); done
+        [ ${#shard[@]} -gt 0 ] || continue
+        ORACLE_WORK_SUFFIX=$j yaml_oracle "${shard[@]}" > "$out/yaml-raw.$j.jsonl" &
+        pids+=($!)
+      done
+      for p in "${pids[@]}"; do wait "$p"; done
+      cat "$out"/yaml-raw.*.jsonl > "$out/yaml-raw.jsonl"; rm -f "$out"/yaml-raw.*.jsonl
       python3 "$here/make-corpus.py" merge "$out/yaml-manifest.tsv" "$out/yaml-raw.jsonl" > "$out/verdicts.jsonl"
       python3 "$here/make-corpus.py" summary "$out/verdicts.jsonl" >&2
     fi

@@ -5,7 +5,11 @@
  *
  *  - "flags": every flag of `java -XX:+UnlockDiagnosticVMOptions -XX:+UnlockExperimentalVMOptions
  *    -XX:+PrintFlagsFinal -version`, with its type and category (product, diagnostic, experimental,
- *    manageable; the C1/C2/ARCH/JVMCI/pd qualifiers of PrintFlagsFinal are dropped).
+ *    manageable; the C1/C2/ARCH/JVMCI/pd qualifiers of PrintFlagsFinal are dropped), and for flags that
+ *    have one, the allowed range printed by -XX:+PrintFlagsRanges ("min"/"max", as strings exactly as
+ *    printed: uint64 bounds do not fit a JSON integer everywhere and double bounds are printed with %.3f).
+ *    java checks a command-line value against this range when it sets the flag, and refuses to start
+ *    with "<type> <Name>=<value> is outside the allowed range [ min ... max ]".
  *  - "legacy": the commonly seen Cassandra flags listed below plus every distinct -XX: option found in the
  *    given files (commented-out lines included, since people uncomment them), each run on its own as
  *    `java <arg> -version` (no unlock options) and classified by exit code and the first line the JVM
@@ -49,6 +53,8 @@ public class JdkFlags
 
     static final Pattern FLAG_LINE = Pattern.compile(
         "^\\s*(\\S+)\\s+(\\S+)\\s+:?=\\s*(.*?)\\s*\\{([^}]*)\\}\\s*\\{([^}]*)\\}\\s*$");
+    static final Pattern RANGE_LINE = Pattern.compile(
+        "^\\s*(\\S+)\\s+(\\S+)\\s+\\[\\s*(\\S*)\\s*\\.\\.\\.\\s*(\\S*)\\s*\\]\\s*\\{([^}]*)\\}.*$");
     static final Pattern XX = Pattern.compile("-XX:([+-]?)([A-Za-z0-9_]+)(=[^\\s\"']*)?");
 
     static String java()
@@ -121,6 +127,29 @@ public class JdkFlags
             f.put("category", cat[cat.length - 1]);
             flags.put(m.group(2), f);
         }
+        // ---- allowed ranges (flags without a range print "[ ... ]")
+        List<String> rcmd = List.of(java(), "-XX:+UnlockDiagnosticVMOptions", "-XX:+UnlockExperimentalVMOptions",
+                                    "-XX:+PrintFlagsRanges", "-version");
+        Result ranges = run(rcmd);
+        if (ranges.exit != 0)
+            throw new IllegalStateException("PrintFlagsRanges failed: " + ranges.stderr);
+        int ranged = 0;
+        for (String line : ranges.stdout)
+        {
+            Matcher m = RANGE_LINE.matcher(line);
+            if (!m.matches() || m.group(3).isEmpty() || m.group(4).isEmpty())
+                continue;
+            Map<String, Object> f = flags.get(m.group(2));
+            if (f == null)
+                throw new IllegalStateException("PrintFlagsRanges names a flag PrintFlagsFinal does not: " + line);
+            if (!m.group(1).equals(f.get("type")))
+                throw new IllegalStateException("type differs between PrintFlagsFinal and PrintFlagsRanges: " + line);
+            f.put("min", m.group(3));
+            f.put("max", m.group(4));
+            ranged++;
+        }
+        if (ranged == 0)
+            throw new IllegalStateException("no range parsed from PrintFlagsRanges");
         Map<String, Boolean> isBool = new TreeMap<>();
         for (Map.Entry<String, Map<String, Object>> e : flags.entrySet())
             isBool.put(e.getKey(), "bool".equals(e.getValue().get("type")));
@@ -199,7 +228,7 @@ public class JdkFlags
         CatalogGen.writeJson(sb, root, 0);
         sb.append('\n');
         Files.write(Paths.get(args[0]), sb.toString().getBytes(StandardCharsets.UTF_8));
-        System.err.println("JdkFlags: " + flags.size() + " flags, " + legacy.size() + " probes -> " + args[0]);
+        System.err.println("JdkFlags: " + flags.size() + " flags (" + ranged + " with a range), " + legacy.size() + " probes -> " + args[0]);
     }
 
     /** sign: "+", "-" or "" (unknown: both forms for a boolean flag); spec: Name or Name=value */

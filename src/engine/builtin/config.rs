@@ -244,7 +244,7 @@ fn unknown_key(ctx: &Ctx, em: &mut Emitter) {
                 "; it exists from {v} on (is this file for a newer version? use --cassandra-version)"
             ));
         } else if let Some(s) = catalog.suggest(&e.key) {
-            msg.push_str(&format!("; did you mean `{s}`?"));
+            msg.push_str(&format!(" (did you mean `{s}`?)"));
             if cfg.entries.iter().all(|x| x.key != s) {
                 fix = Some(Fix::SetConfig {
                     file: cfg.file.path.clone(),

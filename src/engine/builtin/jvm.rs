@@ -6,7 +6,7 @@ use crate::catalog::jvm::{self, Verdict};
 use crate::engine::{Ctx, Emitter, Evidence, Family, Fix, Location, Need, Safety, Severity};
 use crate::model::jvm::{Gc, JvmConfig, Located};
 use crate::model::units::human_bytes;
-use crate::parse::jvm::{OptionKind, SizeFlag};
+use crate::parse::jvm::{OptionKind, SizeFlag, ignored_lines};
 
 const JVM: &[Need] = &[Need::Jvm];
 const ENV_SH: &str = "apache/cassandra conf/cassandra-env.sh (heap flag checks before launch)";
@@ -27,10 +27,10 @@ pub static RULES: &[Builtin] = &[
         confidence: 0.95,
         needs: JVM,
         params: &[],
-        summary: "A JVM option the target JDK refuses: the node does not start.",
-        why: "`java` exits with \"Unrecognized VM option\" (or \"Invalid maximum heap size\", or \"must be enabled via -XX:+UnlockExperimentalVMOptions\") before Cassandra runs. It happens after JDK upgrades: JDK 9 removed the PrintGC*/GC-log-rotation flags, JDK 10 UseParNewGC; a malformed size such as -Xmx4GB fails on every JDK.",
-        evidence: "Each -XX flag against the JDK 17 flag table printed by a real OpenJDK 17 (-XX:+PrintFlagsFinal), each legacy flag's verdict from running `java <flag> -version`, and for JDK 11 the flags JDK 9/10 removed. The JDK is taken from the file name (jvm17-server.options → 17) or the Cassandra version.",
-        fix: "Remove the option, or replace it with its modern form (GC logging: -Xlog:gc*).",
+        summary: "A JVM option (or combination) the target JDK refuses: the node does not start.",
+        why: "`java` exits before Cassandra runs: \"Unrecognized VM option\", \"Invalid maximum heap size\", \"must be enabled via -XX:+UnlockExperimentalVMOptions\"; on JDK 17 also a value java cannot parse for the flag's type (\"Improperly specified VM option 'G1HeapRegionSize=16mb'\", a bool written with =, a non-bool with +/-), a value outside the flag's range (\"uintx MaxGCPauseMillis=0 is outside the allowed range\"), -Xms above -Xmx, two collectors selected, a thread stack below 136k, or an unknown -Xlog level. It happens after JDK upgrades (JDK 9 removed the PrintGC*/GC-log-rotation flags, JDK 10 UseParNewGC, JDK 14 CMS) and after hand edits.",
+        evidence: "Each -XX flag against the JDK 17 flag table printed by a real OpenJDK 17 (-XX:+PrintFlagsFinal for names and types, -XX:+PrintFlagsRanges for ranges), each legacy flag's verdict from running `java <flag> -version`, JDK 17's own value syntax (decimal or 0x hex with one k/m/g/t suffix for every integer flag; digits.digits only for doubles), the last -Xms/-Xmx, -Xss/ThreadStackSize and collector flags the JVM gets, and for JDK 11 the flags JDK 9/10 removed. The JDK is taken from the file name (jvm17-server.options → 17) or the Cassandra version. Constraint functions that depend on other flags or the machine (ConcGCThreads <= ParallelGCThreads) and -Xlog tags are not checked.",
+        fix: "Remove the option, or write a value java accepts (GC logging: -Xlog:gc*; one collector; -Xms <= -Xmx; -Xss256k).",
         references: &[
             JVM_OPTS,
             "JEP 158 / JEP 271 (unified JVM and GC logging, JDK 9)",
@@ -238,6 +238,28 @@ pub static RULES: &[Builtin] = &[
         check: env_heap_unpaired,
     },
     Builtin {
+        id: "JVM-012",
+        name: "ignored-option-line",
+        family: Family::Jvm,
+        severity: Severity::Warning,
+        min_version: None,
+        max_version: None,
+        blocks_startup: false,
+        impact: 0.5,
+        confidence: 0.95,
+        needs: JVM,
+        params: &[],
+        summary: "A line of a jvm options file that never reaches the JVM because it does not start with `-` (usually: it is indented).",
+        why: "Cassandra's launcher reads the options files with `for opt in $(grep \"^-\" FILE)` (cassandra.in.sh; cassandra-env.sh before 4.0): only lines whose first character is `-` are passed to java. An indented option is silently dropped, so the heap size, collector or flag the operator sees in the file is not in effect, and java never gets the chance to refuse a bad one.",
+        evidence: "Every non-blank line of the options files that is not a comment and does not start with `-`.",
+        fix: "Remove the leading whitespace so the option takes effect (check it first: it has never been applied), or delete or comment out the line.",
+        references: &[
+            "apache/cassandra bin/cassandra.in.sh (for opt in `grep \"^-\" $JVM_OPTS_FILE`)",
+            "apache/cassandra conf/cassandra-env.sh 3.11 (same loop over jvm.options)",
+        ],
+        check: ignored_option_line,
+    },
+    Builtin {
         id: "SEC-006",
         name: "jmx-remote-without-auth",
         family: Family::Security,
@@ -327,37 +349,46 @@ fn heap_evidence(j: &JvmConfig) -> Option<(Evidence, Option<Location>, u128)> {
 fn jdk_refuses(ctx: &Ctx, em: &mut Emitter) {
     let Some(j) = &ctx.node.jvm else { return };
     for o in &j.options {
+        let quoted = |m: String| format!("JDK {} refuses `{}` (\"{m}\")", o.jdk, o.parsed.text);
         let msg = match &o.parsed.kind {
             OptionKind::Size { flag, bytes: None } => Some(format!(
                 "`{}` is not a valid size (use digits and k, m or g, e.g. {}4g); every JDK refuses to start",
                 o.parsed.text,
                 flag.as_str()
             )),
+            OptionKind::Size {
+                flag: SizeFlag::Xss,
+                bytes: Some(b),
+            } if o.jdk == 17 && *b > u128::from(jvm::JDK17_MAX_STACK_BYTES) => Some(quoted(
+                format!("Invalid thread stack size: {}", o.parsed.text),
+            )),
             OptionKind::BoolFlag { name, .. } | OptionKind::ValueFlag { name, .. } => {
+                // Sign, value syntax and range of a flag JDK 17 knows, as java parses them.
+                let value_error = jvm::flag_value_error(o.jdk, &o.parsed.text);
                 match jvm::verdict(o.jdk, &o.parsed.text, name) {
-                    Verdict::Refused => Some(format!(
-                        "JDK {} refuses `{}`{}",
-                        o.jdk,
-                        o.parsed.text,
-                        jvm::message(o.jdk, &o.parsed.text, name)
-                            .map(|m| format!(" (\"{m}\")"))
-                            .unwrap_or_else(|| " (\"Unrecognized VM option\")".into())
+                    Verdict::Refused => Some(quoted(
+                        value_error
+                            .or_else(|| jvm::message(o.jdk, &o.parsed.text, name))
+                            .unwrap_or_else(|| "Unrecognized VM option".into()),
                     )),
                     Verdict::NeedsUnlock(unlock) => {
                         let unlocked = j.options.iter().any(|u| {
                             u.jdk == o.jdk
                                 && matches!(&u.parsed.kind, OptionKind::BoolFlag { name, on: true } if name == unlock)
                         });
-                        (!unlocked).then(|| {
-                            format!(
+                        if unlocked {
+                            value_error.map(quoted)
+                        } else {
+                            Some(format!(
                                 "JDK {} refuses `{}` unless -XX:+{unlock} comes first",
                                 o.jdk, o.parsed.text
-                            )
-                        })
+                            ))
+                        }
                     }
-                    _ => None,
+                    _ => value_error.map(quoted),
                 }
             }
+            OptionKind::Other => jvm::xlog_level_error(o.jdk, &o.parsed.text).map(quoted),
             _ => None,
         };
         if let Some(msg) = msg {
@@ -368,6 +399,170 @@ fn jdk_refuses(ctx: &Ctx, em: &mut Emitter) {
                 Safety::Safe,
                 format!("remove `{}`", o.parsed.text),
             ));
+        }
+    }
+    jdk17_refuses_combination(j, em);
+}
+
+/// What JDK 17 checks once all options are read: the last value of each setting counts.
+fn jdk17_refuses_combination(j: &JvmConfig, em: &mut Emitter) {
+    // The options one JDK 17 launch gets, in order (a conditional cassandra-env.sh line may not run).
+    let launch: Vec<&Located> = j
+        .active()
+        .filter(|o| o.jdk == 17 && !o.conditional)
+        .collect();
+    let mut initial: Option<(&Located, u128)> = None;
+    let mut max: Option<(&Located, u128)> = None;
+    let mut stack_kib: Option<(&Located, u128)> = None;
+    let mut collectors: Vec<(&str, &Located)> = Vec::new();
+    for &o in &launch {
+        let size_value = |v: &str| match jvm::parse_flag_value("size_t", v) {
+            Some(jvm::FlagValue::Int(b)) => u128::try_from(b).ok(),
+            _ => None,
+        };
+        match &o.parsed.kind {
+            OptionKind::Size { flag, bytes } => match (flag, bytes) {
+                (SizeFlag::Xms, Some(b)) => initial = Some((o, *b)),
+                (SizeFlag::Xmx, Some(b)) => max = Some((o, *b)),
+                // -Xss is rounded up to whole KiB (ThreadStackSize).
+                (SizeFlag::Xss, Some(b)) => stack_kib = Some((o, b.div_ceil(1024))),
+                _ => {}
+            },
+            OptionKind::ValueFlag { name, value } => match name.as_str() {
+                "InitialHeapSize" => {
+                    if let Some(b) = size_value(value) {
+                        initial = Some((o, b));
+                    }
+                }
+                "MaxHeapSize" => {
+                    if let Some(b) = size_value(value) {
+                        max = Some((o, b));
+                    }
+                }
+                "ThreadStackSize" => {
+                    if let Some(jvm::FlagValue::Int(k)) = jvm::parse_flag_value("intx", value) {
+                        stack_kib = Some((o, k.max(0) as u128));
+                    }
+                }
+                _ => {}
+            },
+            OptionKind::BoolFlag { name, on } if jvm::JDK17_COLLECTORS.contains(&name.as_str()) => {
+                collectors.retain(|(n, _)| n != name);
+                if *on {
+                    collectors.push((name.as_str(), o));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let (Some((xms, a)), Some((xmx, b))) = (initial, max) {
+        if a > b {
+            let f = em.emit(
+                format!(
+                    "JDK 17 refuses `{}` with `{}` (\"Initial heap size set to a larger value than the maximum heap size\")",
+                    xms.parsed.text, xmx.parsed.text
+                ),
+                at(xms),
+            );
+            f.evidence.push(Evidence {
+                expected: Some(format!("<= {}", human_bytes(b))),
+                ..ev(xms)
+            });
+            f.evidence.push(ev(xmx));
+            let size = match &xmx.parsed.kind {
+                OptionKind::ValueFlag { value, .. } => value.as_str(),
+                _ => xmx.parsed.text.get(4..).unwrap_or_default(),
+            };
+            let new = match &xms.parsed.kind {
+                OptionKind::ValueFlag { .. } => format!("-XX:InitialHeapSize={size}"),
+                _ => format!("-Xms{size}"),
+            };
+            f.fixes.push(replace(xms, new, Safety::Safe));
+        }
+    }
+    if let Some((o, kib)) = stack_kib {
+        if kib > 0 && kib < u128::from(jvm::JDK17_MIN_STACK_KIB) {
+            let f = em.emit(
+                format!(
+                    "JDK 17 refuses `{}` (\"The Java thread stack size specified is too small. Specify at least {}k\")",
+                    o.parsed.text,
+                    jvm::JDK17_MIN_STACK_KIB
+                ),
+                at(o),
+            );
+            f.evidence.push(Evidence {
+                expected: Some(format!(">= {}k", jvm::JDK17_MIN_STACK_KIB)),
+                ..ev(o)
+            });
+            // 256k is what every Cassandra release ships.
+            f.fixes.push(replace(o, "-Xss256k".into(), Safety::Safe));
+        }
+    }
+    if collectors.len() > 1 {
+        let (first, _) = collectors[0];
+        let (_, last) = collectors[collectors.len() - 1];
+        let names: Vec<&str> = collectors.iter().map(|(n, _)| *n).collect();
+        let f = em.emit(
+            format!(
+                "JDK 17 refuses {} selected together (\"Multiple garbage collectors selected\")",
+                names.join(" and ")
+            ),
+            at(last),
+        );
+        for (_, o) in &collectors {
+            f.evidence.push(ev(o));
+        }
+        f.fixes.push(remove(
+            last,
+            Safety::Unsafe,
+            format!("remove `{}` and keep {first}", last.parsed.text),
+        ));
+    }
+}
+
+/// Lines of the options files that the launcher never passes to java.
+fn ignored_option_line(ctx: &Ctx, em: &mut Emitter) {
+    let Some(j) = &ctx.node.jvm else { return };
+    let env = j.env.as_ref().map(|(p, _)| p.as_str());
+    for file in j.files.iter().filter(|f| Some(f.path.as_str()) != env) {
+        for l in ignored_lines(&file.text) {
+            let loc = Some(Location {
+                file: file.path.clone(),
+                line: l.line,
+                column: None,
+            });
+            let msg = if l.indented_option {
+                format!(
+                    "`{}` is indented: Cassandra's launcher passes only lines that start with `-` to java, so this option is not in effect",
+                    l.text
+                )
+            } else {
+                format!(
+                    "`{}` does not start with `-`: Cassandra's launcher ignores the line, so it is not in effect",
+                    l.text
+                )
+            };
+            let f = em.emit(msg, loc.clone());
+            f.evidence.push(Evidence {
+                name: l.text.clone(),
+                observed: l.text.clone(),
+                expected: Some("a line starting with `-`".into()),
+                location: loc,
+            });
+            if l.indented_option {
+                // add == remove: fix::jvm rewrites the line without its indentation.
+                f.fixes.push(Fix::JvmOption {
+                    file: file.path.clone(),
+                    add: Some(l.text.clone()),
+                    remove: Some(l.text.clone()),
+                    line: Some(l.line),
+                    safety: Safety::Unsafe,
+                    description: format!(
+                        "remove the indentation of `{}` so that java gets it (it has never been applied: review it)",
+                        l.text
+                    ),
+                });
+            }
         }
     }
 }

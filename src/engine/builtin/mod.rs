@@ -3,6 +3,7 @@
 
 mod config;
 mod jvm;
+mod startup;
 
 use super::{Check, Ctx, Doc, Emitter, Family, Need, Rule, RuleMeta, Severity};
 use crate::catalog::Version;
@@ -65,6 +66,7 @@ pub fn all() -> Vec<Rule> {
     config::RULES
         .iter()
         .chain(jvm::RULES.iter())
+        .chain(startup::RULES.iter())
         .map(Builtin::into_rule)
         .collect()
 }

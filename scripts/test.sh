@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, CLI tests, one fires/quiet fixture per rule, SARIF schema
+# validation, and the oracles (casstune's verdicts against Cassandra 5.0's own config loader
+# from Maven Central and the real JDK 17). Installs what it needs when it can.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+  if [ "$(id -u)" = 0 ] && have apt-get; then
+    echo "test.sh: installing $*" >&2
+    apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$@" >/dev/null; }
+  else
+    echo "test.sh: please install: $*" >&2; exit 2
+  fi
+}
+have cargo || { echo "test.sh: cargo not found (install Rust with rustup)" >&2; exit 2; }
+have java && java -version 2>&1 | grep -q '"17' || apt_install openjdk-17-jdk-headless
+have javac || apt_install openjdk-17-jdk-headless
+have mvn || apt_install maven
+have python3 || apt_install python3
+have patch || apt_install patch
+have flock || apt_install util-linux
+python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema 2>/dev/null \
+  || python3 -m pip install -q --break-system-packages jsonschema
+
+if [ ! -d ../shared/fixtures ]; then
+  echo "test.sh: ../shared/fixtures is absent: the stock-file, real-world and oracle tests will skip" >&2
+fi
+
+export CASSTUNE_SARIF_SCHEMA; CASSTUNE_SARIF_SCHEMA=$(bash scripts/fetch-sarif-schema.sh)
+bash scripts/fetch-cassandra.sh >/dev/null
+
+mkdir -p target
+set +e
+cargo test --all-targets --no-fail-fast -- --nocapture > target/test.log 2>&1
+status=$?
+set -e
+grep -E '^(test |oracle agreement|  skipped|running |error)|test result|panicked|FAILED|disagreement' target/test.log || true
+passed=$(grep -Eo '[0-9]+ passed' target/test.log | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' target/test.log | awk '{s+=$1} END {print s+0}')
+echo "casstune: $passed passed, $failed failed (full log: target/test.log)"
+exit "$status"
