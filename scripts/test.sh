@@ -33,7 +33,8 @@ bash scripts/fetch-cassandra.sh >/dev/null
 
 mkdir -p target
 set +e
-cargo test --all-targets --no-fail-fast -- --nocapture > target/test.log 2>&1
+cargo build --benches -q >/dev/null 2>&1 || { echo "test.sh: the benches do not compile" >&2; cargo build --benches; exit 1; }
+cargo test --no-fail-fast -- --nocapture > target/test.log 2>&1
 status=$?
 set -e
 grep -E '^(test |oracle agreement|  skipped|running |error)|test result|panicked|FAILED|disagreement' target/test.log || true

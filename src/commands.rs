@@ -96,7 +96,9 @@ fn rules_cmd(a: RulesArgs) -> anyhow::Result<i32> {
             s
         }
         ListFormat::Markdown => {
-            let mut s = String::from("| ID | name | family | severity | versions | summary |\n|---|---|---|---|---|---|\n");
+            let mut s = String::from(
+                "| ID | name | family | severity | versions | summary |\n|---|---|---|---|---|---|\n",
+            );
             for m in &metas {
                 s.push_str(&format!(
                     "| {} | {} | {} | {}{} | {} | {} |\n",
@@ -104,7 +106,11 @@ fn rules_cmd(a: RulesArgs) -> anyhow::Result<i32> {
                     m.name,
                     m.family.as_str(),
                     m.severity,
-                    if m.blocks_startup { " (blocks startup)" } else { "" },
+                    if m.blocks_startup {
+                        " (blocks startup)"
+                    } else {
+                        ""
+                    },
                     m.versions_text(),
                     m.doc.summary.replace('|', "\\|")
                 ));

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod engine;
 pub mod fix;

@@ -34,7 +34,7 @@ fn shared() -> Option<PathBuf> {
     }
 }
 
-const GOOD: &str = "cluster_name: test\nnum_tokens: 16\nallocate_tokens_for_local_replication_factor: 3\npartitioner: org.apache.cassandra.dht.Murmur3Partitioner\ncommitlog_sync: periodic\ncommitlog_sync_period: 10000ms\nendpoint_snitch: GossipingPropertyFileSnitch\nauthenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n";
+const GOOD: &str = "cluster_name: test\nseed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: \"127.0.0.1:7000\"\nnum_tokens: 16\nallocate_tokens_for_local_replication_factor: 3\npartitioner: org.apache.cassandra.dht.Murmur3Partitioner\ncommitlog_sync: periodic\ncommitlog_sync_period: 10000ms\nendpoint_snitch: GossipingPropertyFileSnitch\nauthenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n";
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
@@ -553,11 +553,123 @@ fn readme_rule_index_is_current() {
     let d = tmpdir("readme");
     let out = run(&d, &["rules", "--format", "markdown"]);
     let table = String::from_utf8_lossy(&out.stdout).to_string();
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme.find("<!-- rules:start -->\n").expect("README lacks <!-- rules:start -->") + "<!-- rules:start -->\n".len();
-    let end = readme.find("<!-- rules:end -->").expect("README lacks <!-- rules:end -->");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- rules:start -->\n")
+        .expect("README lacks <!-- rules:start -->")
+        + "<!-- rules:start -->\n".len();
+    let end = readme
+        .find("<!-- rules:end -->")
+        .expect("README lacks <!-- rules:end -->");
     assert!(
         readme[start..end] == table,
         "README rule index is stale: regenerate it with `cargo run -q -- rules --format markdown`"
     );
+}
+
+#[test]
+fn readme_demo_and_example_rules_work() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run(
+        root,
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--cores",
+            "16",
+            "--ram",
+            "64GiB",
+            "--disks",
+            "2",
+            "examples/demo/conf",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let mut families: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["family"].as_str().unwrap())
+        .collect();
+    families.sort();
+    families.dedup();
+    assert!(
+        families.len() >= 5,
+        "demo shows too few families: {families:?}"
+    );
+    assert_eq!(v["targets"][0]["cassandra_version"], "4.1");
+
+    let out = run(
+        root,
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--rules",
+            "examples/rules",
+            "examples/demo/conf",
+        ],
+    );
+    let v = json(&out);
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"TEAM-002"), "{rules:?}");
+    assert!(
+        !rules.contains(&"TEAM-001"),
+        "demo uses PasswordAuthenticator: {rules:?}"
+    );
+    assert!(
+        rules.contains(&"CFG-022"),
+        "stricter CFG-022 threshold (3 s) should fire on 30 s: {rules:?}"
+    );
+}
+
+#[test]
+fn secrets_never_reach_the_output() {
+    let d = tmpdir("secrets");
+    std::fs::write(
+        d.join("cassandra.yaml"),
+        format!("{GOOD}client_encryption_options:\n  enabled: true\n  keystore: conf/.keystore\n  keystore_password: hunter2-very-secret\nserver_encryption_options:\n  internode_encryption: all\n  keystore_password: cassandra\n  truststore_pasword: typo-secret-42\nkeystore_passwd_xyz: top-level-secret-7\n"),
+    )
+    .unwrap();
+    for format in ["table", "json", "sarif", "github"] {
+        let out = run(
+            &d,
+            &[
+                "lint",
+                "--format",
+                format,
+                "--cassandra-version",
+                "5.0",
+                ".",
+            ],
+        );
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for secret in [
+            "hunter2-very-secret",
+            "typo-secret-42",
+            "top-level-secret-7",
+        ] {
+            assert!(
+                !all.contains(secret),
+                "{format} output leaks {secret}:\n{all}"
+            );
+        }
+    }
 }

@@ -178,7 +178,7 @@ impl YamlConfig {
                 line: e.key_pos.line,
                 col: e.key_pos.col,
                 resolution,
-                raw: raw_text(&e.value),
+                raw: raw_value(&e.key, &e.value),
                 value_line: e.value.pos.line,
                 node: e.value.clone(),
                 problems,
@@ -273,6 +273,24 @@ fn default_value(p: &Param, text: &str) -> SettingValue {
     }
 }
 
+/// The value of `key` for evidence and messages: secrets never leave the file.
+pub fn raw_value(key: &str, node: &Node) -> String {
+    if is_secret_key(key) && !node.is_null() {
+        "<redacted>".to_string()
+    } else {
+        raw_text(node)
+    }
+}
+
+/// Keys whose values are credentials (keystore_password, truststore_password, password, …).
+pub fn is_secret_key(key: &str) -> bool {
+    // Deliberately loose: a misspelled key (`truststore_pasword`) is still a secret.
+    let k = key.to_ascii_lowercase();
+    ["pass", "pasw", "pwd", "secret"]
+        .iter()
+        .any(|p| k.contains(p))
+}
+
 /// The value as the user wrote it, compact, for evidence lines.
 pub fn raw_text(node: &Node) -> String {
     match &node.value {
@@ -291,7 +309,7 @@ pub fn raw_text(node: &Node) -> String {
             "{{{}}}",
             entries
                 .iter()
-                .map(|e| format!("{}: {}", e.key, raw_text(&e.value)))
+                .map(|e| format!("{}: {}", e.key, raw_value(&e.key, &e.value)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -42,7 +42,7 @@ pub static RULES: &[Builtin] = &[
         summary: "commitlog_sync missing, or its companion settings do not match the mode.",
         why: "applySimpleConfig insists on a commitlog_sync mode and on exactly the setting that mode uses: periodic needs a non-zero commitlog_sync_period, batch must not have one, group needs commitlog_sync_group_window and no period (3.11 batch needs commitlog_sync_batch_window_in_ms, and before 5.0 periodic must not have it). Anything else fails with \"Missing required directive CommitLogSync\", \"Batch sync specified, but commitlog_sync_period found.\" and the like. Switching the mode in a stock file without touching the period line is the usual way to hit it.",
         evidence: "commitlog_sync and the effective commitlog_sync_period, commitlog_sync_group_window and commitlog_sync_batch_window_in_ms (explicit or default), with their lines.",
-        fix: "periodic: commitlog_sync_period: 10000ms. batch: delete commitlog_sync_period. group: commitlog_sync_group_window: 1000ms (or what you measured) and delete commitlog_sync_period. The fixes make exactly these edits.",
+        fix: "periodic: commitlog_sync_period: 10000ms. batch: delete commitlog_sync_period (the fix instead switches to periodic, the mode the period belongs to, in agreement with CFG-020). group: commitlog_sync_group_window: 1000ms (or what you measured) and delete commitlog_sync_period.",
         references: &[DD, CONFIG_JAVA],
         check: commitlog_sync,
     },
@@ -207,8 +207,8 @@ pub static RULES: &[Builtin] = &[
         confidence: 0.95,
         needs: CFG,
         params: &[],
-        summary: "A value or combination the version refuses: a removed feature, an unavailable sstable format, or auth backends that do not fit together.",
-        why: "Some accepted values are refused at apply time: 5.0 has disk_access_mode: direct in its enum but rejects it, removed JavaScript UDFs (scripted_user_defined_functions_enabled: true, CASSANDRA-18252), and refuses sstable.selected_format: bti while storage_compatibility_mode is CASSANDRA_4 (the default). Every version refuses user_defined_functions_threads_enabled: false without allow_insecure_udfs: true, and AuthConfig refuses an authorizer (or network/CIDR authorizer) that requires authentication with an authenticator that does not authenticate.",
+        summary: "A value or combination the version refuses: a removed feature, an unavailable sstable format, auth backends that do not fit together, or a form 5.0 crashes on.",
+        why: "Some accepted values are refused at apply time: 5.0 has disk_access_mode: direct in its enum but rejects it, removed JavaScript UDFs (scripted_user_defined_functions_enabled: true, CASSANDRA-18252), and refuses sstable.selected_format: bti while storage_compatibility_mode is CASSANDRA_4 (the default). 5.0.9 also dies on a NullPointerException with default_compaction given as a mapping without `parameters`, and with the deprecated table_count_warn_threshold (its converter reads the system schema before the partitioner exists). Every version refuses user_defined_functions_threads_enabled: false without allow_insecure_udfs: true, and AuthConfig refuses an authorizer (or network/CIDR authorizer) that requires authentication with an authenticator that does not authenticate.",
         evidence: "The settings involved, as written or by default, with Cassandra's message.",
         fix: "Use a supported value (the fix proposes one), set storage_compatibility_mode: NONE once the whole cluster runs 5.0 before selecting bti, and pair CassandraAuthorizer with PasswordAuthenticator.",
         references: &[
@@ -299,6 +299,13 @@ fn val<'a>(cfg: &'a YamlConfig, name: &str) -> Option<&'a SettingValue> {
 /// True when the file itself gives `name` a non-null value.
 fn explicit(cfg: &YamlConfig, name: &str) -> bool {
     cfg.get(name).is_some_and(|s| s.is_explicit()) && val(cfg, name).is_some()
+}
+
+/// True when the file sets `name` to a value the loader cannot read (CFG-003/004/006 report it,
+/// and Cassandra stops at the load): the effective value is then only the default.
+fn unloadable(cfg: &YamlConfig, name: &str) -> bool {
+    cfg.entry_for(name).is_some_and(|e| !e.node.is_null())
+        && cfg.get(name).is_some_and(|s| !s.is_explicit())
 }
 
 /// A number: plain, or a quantity in `unit` (legacy bare numbers are read in their own unit,
@@ -437,6 +444,16 @@ fn commitlog_sync(ctx: &Ctx, em: &mut Emitter) {
     let period_key = key_of(cfg, "commitlog_sync_period");
     let window_key = key_of(cfg, "commitlog_sync_group_window");
     let batch_window = "commitlog_sync_batch_window_in_ms";
+    if [
+        "commitlog_sync_period",
+        "commitlog_sync_group_window",
+        "commitlog_sync_batch_window_in_ms",
+    ]
+    .iter()
+    .any(|n| unloadable(cfg, n))
+    {
+        return; // the loader rules report the bad value; Cassandra stops there
+    }
     let period = ms(cfg, "commitlog_sync_period").unwrap_or(0.0);
     let mode = match val(cfg, "commitlog_sync") {
         Some(SettingValue::Str(m)) => m.as_str(),
@@ -486,7 +503,8 @@ fn commitlog_sync(ctx: &Ctx, em: &mut Emitter) {
                 f.evidence.push(ev(cfg, "commitlog_sync"));
                 f.evidence
                     .push(ev_expect(cfg, batch_window, "a positive number of ms"));
-                push_fix(f, fix_set(cfg, batch_window, "2", Safety::Safe));
+                // No automatic fix: CFG-020's fix moves batch to periodic, and periodic must
+                // not have a batch window, so adding one here would break the combined patch.
             }
             if period != 0.0 {
                 let java = if v.has_units() {
@@ -505,13 +523,17 @@ fn commitlog_sync(ctx: &Ctx, em: &mut Emitter) {
                 f.evidence.push(ev(cfg, "commitlog_sync"));
                 f.evidence
                     .push(ev_expect(cfg, "commitlog_sync_period", "unset (0)"));
+                // The file carries a sync period, which only periodic mode uses: switch to it (the
+                // same repair as CFG-020's, so the two fixes agree). Keeping batch means deleting
+                // the period line instead.
                 push_fix(
                     f,
-                    fix_remove(
+                    set_fix(
                         cfg,
-                        "commitlog_sync_period",
-                        Safety::Safe,
-                        "batch mode syncs on every write",
+                        "commitlog_sync",
+                        "periodic",
+                        Safety::Unsafe,
+                        "set `commitlog_sync: periodic` (the mode the sync period belongs to; to keep batch, delete the period line instead)",
                     ),
                 );
             }
@@ -567,7 +589,7 @@ fn commitlog_sync(ctx: &Ctx, em: &mut Emitter) {
         }
         _ => {
             // periodic: 4.1+ compares the duration with 0; 3.11/4.0 require a positive int
-            if period <= 0.0 || (v.has_units() && period == 0.0) {
+            if period <= 0.0 {
                 let java = if v.has_units() {
                     "Missing value for commitlog_sync_period."
                 } else {
@@ -802,6 +824,7 @@ struct Bound {
     repair: Repair,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn bound(
     setting: &'static str,
     since: Version,
@@ -827,267 +850,61 @@ const fn bound(
 use Version::{V3_11, V4_0, V4_1, V5_0};
 
 /// The single-setting bounds of applySimpleConfig (3.11.19, 4.0.19, 4.1.10, 5.0.9).
+#[rustfmt::skip]
 static BOUNDS: &[Bound] = &[
-    bound(
-        "phi_convict_threshold",
-        V3_11,
-        V5_0,
-        None,
-        false,
-        Test::Between(5.0, 16.0),
-        "phi_convict_threshold must be between 5 and 16, but was {value}",
-        Repair::Set("8"),
-    ),
-    bound(
-        "concurrent_reads",
-        V3_11,
-        V5_0,
-        None,
-        false,
-        Test::AtLeast(2.0),
-        "concurrent_reads must be at least 2, but was {value}",
-        Repair::Set("32"),
-    ),
-    bound(
-        "concurrent_writes",
-        V3_11,
-        V5_0,
-        None,
-        false,
-        Test::AtLeast(2.0),
-        "concurrent_writes must be at least 2, but was {value}",
-        Repair::Set("32"),
-    ),
-    bound(
-        "concurrent_counter_writes",
-        V3_11,
-        V5_0,
-        None,
-        false,
-        Test::AtLeast(2.0),
-        "concurrent_counter_writes must be at least 2, but was {value}",
-        Repair::Set("32"),
-    ),
-    bound(
-        "concurrent_compactors",
-        V3_11,
-        V5_0,
-        None,
-        true,
-        Test::Above(0.0),
-        "concurrent_compactors should be strictly greater than 0, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "concurrent_materialized_view_builders",
-        V4_0,
-        V5_0,
-        None,
-        false,
-        Test::Above(0.0),
-        "concurrent_materialized_view_builders should be strictly greater than 0, but was {value}",
-        Repair::Set("1"),
-    ),
-    bound(
-        "num_tokens",
-        V3_11,
-        V5_0,
-        None,
-        true,
-        Test::AtMost(1536.0),
-        "A maximum number of 1536 tokens per node is supported",
-        Repair::None,
-    ),
-    bound(
-        "memtable_flush_writers",
-        V3_11,
-        V5_0,
-        None,
-        false,
-        Test::AtLeast(0.0),
-        "memtable_flush_writers must be at least 1, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "memtable_cleanup_threshold",
-        V3_11,
-        V5_0,
-        None,
-        true,
-        Test::AtLeastF32(0.01),
-        "memtable_cleanup_threshold must be >= 0.01, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "memtable_cleanup_threshold",
-        V3_11,
-        V5_0,
-        None,
-        true,
-        Test::AtMostF32(0.99),
-        "memtable_cleanup_threshold must be <= 0.99, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "memtable_heap_space",
-        V3_11,
-        V5_0,
-        Some(Unit::MiB),
-        true,
-        Test::Above(0.0),
-        "{name} must be positive, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "memtable_offheap_space",
-        V3_11,
-        V4_0,
-        Some(Unit::MiB),
-        true,
-        Test::AtLeast(0.0),
-        "{name} must be positive, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "repair_session_space",
-        V4_0,
-        V5_0,
-        Some(Unit::MiB),
-        true,
-        Test::AtLeast(1.0),
-        "{name} must be > 0, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "repair_session_max_tree_depth",
-        V3_11,
-        V5_0,
-        None,
-        true,
-        Test::AtLeast(10.0),
-        "repair_session_max_tree_depth should not be < 10, but was {value}",
-        Repair::Remove,
-    ),
-    bound(
-        "prepared_statements_cache_size",
-        V3_11,
-        V5_0,
-        Some(Unit::MiB),
-        true,
-        Test::Above(0.0),
-        "{name} option was set incorrectly to '{value}', supported values are <integer> >= 0.",
-        Repair::Remove,
-    ),
-    bound(
-        "commitlog_segment_size",
-        V3_11,
-        V5_0,
-        Some(Unit::MiB),
-        false,
-        Test::Above(0.0),
-        "{name} must be positive, but was {value}",
-        Repair::Set("32MiB"),
-    ),
-    bound(
-        "commitlog_segment_size",
-        V3_11,
-        V5_0,
-        Some(Unit::MiB),
-        false,
-        Test::Below(2048.0),
-        "{name} must be smaller than 2048, but was {value}",
-        Repair::Set("32MiB"),
-    ),
-    bound(
-        "max_value_size",
-        V3_11,
-        V5_0,
-        Some(Unit::MiB),
-        false,
-        Test::Above(0.0),
-        "{name} must be positive",
-        Repair::Set("256MiB"),
-    ),
-    bound(
-        "max_value_size",
-        V3_11,
-        V5_0,
-        Some(Unit::MiB),
-        false,
-        Test::Below(2048.0),
-        "{name} must be smaller than 2048, but was {value}",
-        Repair::Set("256MiB"),
-    ),
-    bound(
-        "compressed_read_ahead_buffer_size",
-        V5_0,
-        V5_0,
-        Some(Unit::KiB),
-        false,
-        Test::ZeroOrAtLeast(256.0),
-        "compressed_read_ahead_buffer_size must be at least 256KiB (set to 0 to disable), but was {value}",
-        Repair::Set("256KiB"),
-    ),
-    bound(
-        "snapshot_links_per_second",
-        V4_0,
-        V5_0,
-        None,
-        false,
-        Test::AtLeast(0.0),
-        "snapshot_links_per_second must be >= 0",
-        Repair::Set("0"),
-    ),
-    bound(
-        "max_space_usable_for_compactions_in_percentage",
-        V5_0,
-        V5_0,
-        None,
-        false,
-        Test::Between(0.0, 1.0),
-        "max_space_usable_for_compactions_in_percentage must be between 0 and 1",
-        Repair::Set("0.95"),
-    ),
-    bound(
-        "native_transport_min_backoff_on_queue_overload",
-        V4_1,
-        V5_0,
-        Some(Unit::Ms),
-        false,
-        Test::Above(0.0),
-        "native_transport_min_backoff_on_queue_overload should be strictly positive",
-        Repair::Set("10ms"),
-    ),
-    bound(
-        "gc_warn_threshold",
-        V3_11,
-        V4_0,
-        Some(Unit::Ms),
-        false,
-        Test::AtLeast(0.0),
-        "gc_warn_threshold_in_ms must be a positive integer",
-        Repair::Remove,
-    ),
-    bound(
-        "user_defined_functions_fail_timeout",
-        V3_11,
-        V4_0,
-        Some(Unit::Ms),
-        false,
-        Test::AtLeast(0.0),
-        "user_defined_function_fail_timeout must not be negative",
-        Repair::Remove,
-    ),
-    bound(
-        "user_defined_functions_warn_timeout",
-        V3_11,
-        V4_0,
-        Some(Unit::Ms),
-        false,
-        Test::AtLeast(0.0),
-        "user_defined_function_warn_timeout must not be negative",
-        Repair::Remove,
-    ),
+    //    setting                                          since  until unit            explicit test
+    bound("phi_convict_threshold",                         V3_11, V5_0, None,           false, Test::Between(5.0, 16.0),
+          "phi_convict_threshold must be between 5 and 16, but was {value}", Repair::Set("8")),
+    bound("concurrent_reads",                              V3_11, V5_0, None,           false, Test::AtLeast(2.0),
+          "concurrent_reads must be at least 2, but was {value}", Repair::Set("32")),
+    bound("concurrent_writes",                             V3_11, V5_0, None,           false, Test::AtLeast(2.0),
+          "concurrent_writes must be at least 2, but was {value}", Repair::Set("32")),
+    bound("concurrent_counter_writes",                     V3_11, V5_0, None,           false, Test::AtLeast(2.0),
+          "concurrent_counter_writes must be at least 2, but was {value}", Repair::Set("32")),
+    bound("concurrent_compactors",                         V3_11, V5_0, None,           true,  Test::Above(0.0),
+          "concurrent_compactors should be strictly greater than 0, but was {value}", Repair::Remove),
+    bound("concurrent_materialized_view_builders",         V4_0,  V5_0, None,           false, Test::Above(0.0),
+          "concurrent_materialized_view_builders should be strictly greater than 0, but was {value}", Repair::Set("1")),
+    bound("num_tokens",                                    V3_11, V5_0, None,           true,  Test::AtMost(1536.0),
+          "A maximum number of 1536 tokens per node is supported", Repair::None),
+    bound("memtable_flush_writers",                        V3_11, V5_0, None,           false, Test::AtLeast(0.0),
+          "memtable_flush_writers must be at least 1, but was {value}", Repair::Remove),
+    bound("memtable_cleanup_threshold",                    V3_11, V5_0, None,           true,  Test::AtLeastF32(0.01),
+          "memtable_cleanup_threshold must be >= 0.01, but was {value}", Repair::Remove),
+    bound("memtable_cleanup_threshold",                    V3_11, V5_0, None,           true,  Test::AtMostF32(0.99),
+          "memtable_cleanup_threshold must be <= 0.99, but was {value}", Repair::Remove),
+    bound("memtable_heap_space",                           V3_11, V5_0, Some(Unit::MiB), true,  Test::Above(0.0),
+          "{name} must be positive, but was {value}", Repair::Remove),
+    bound("memtable_offheap_space",                        V3_11, V4_0, Some(Unit::MiB), true,  Test::AtLeast(0.0),
+          "{name} must be positive, but was {value}", Repair::Remove),
+    bound("repair_session_space",                          V4_0,  V5_0, Some(Unit::MiB), true,  Test::AtLeast(1.0),
+          "{name} must be > 0, but was {value}", Repair::Remove),
+    bound("repair_session_max_tree_depth",                 V3_11, V5_0, None,           true,  Test::AtLeast(10.0),
+          "repair_session_max_tree_depth should not be < 10, but was {value}", Repair::Remove),
+    bound("prepared_statements_cache_size",                V3_11, V5_0, Some(Unit::MiB), true,  Test::Above(0.0),
+          "{name} option was set incorrectly to '{value}', supported values are <integer> >= 0.", Repair::Remove),
+    bound("commitlog_segment_size",                        V3_11, V5_0, Some(Unit::MiB), false, Test::Above(0.0),
+          "{name} must be positive, but was {value}", Repair::Set("32MiB")),
+    bound("commitlog_segment_size",                        V3_11, V5_0, Some(Unit::MiB), false, Test::Below(2048.0),
+          "{name} must be smaller than 2048, but was {value}", Repair::Set("32MiB")),
+    bound("max_value_size",                                V3_11, V5_0, Some(Unit::MiB), false, Test::Above(0.0),
+          "{name} must be positive", Repair::Set("256MiB")),
+    bound("max_value_size",                                V3_11, V5_0, Some(Unit::MiB), false, Test::Below(2048.0),
+          "{name} must be smaller than 2048, but was {value}", Repair::Set("256MiB")),
+    bound("compressed_read_ahead_buffer_size",             V5_0,  V5_0, Some(Unit::KiB), false, Test::ZeroOrAtLeast(256.0),
+          "compressed_read_ahead_buffer_size must be at least 256KiB (set to 0 to disable), but was {value}", Repair::Set("256KiB")),
+    bound("snapshot_links_per_second",                     V4_0,  V5_0, None,           false, Test::AtLeast(0.0),
+          "snapshot_links_per_second must be >= 0", Repair::Set("0")),
+    bound("max_space_usable_for_compactions_in_percentage", V5_0, V5_0, None,           false, Test::Between(0.0, 1.0),
+          "max_space_usable_for_compactions_in_percentage must be between 0 and 1", Repair::Set("0.95")),
+    bound("native_transport_min_backoff_on_queue_overload", V4_1, V5_0, Some(Unit::Ms), false, Test::Above(0.0),
+          "native_transport_min_backoff_on_queue_overload should be strictly positive", Repair::Set("10ms")),
+    bound("gc_warn_threshold",                             V3_11, V4_0, Some(Unit::Ms), false, Test::AtLeast(0.0),
+          "gc_warn_threshold_in_ms must be a positive integer", Repair::Remove),
+    bound("user_defined_functions_fail_timeout",           V3_11, V4_0, Some(Unit::Ms), false, Test::AtLeast(0.0),
+          "user_defined_function_fail_timeout must not be negative", Repair::Remove),
+    bound("user_defined_functions_warn_timeout",           V3_11, V4_0, Some(Unit::Ms), false, Test::AtLeast(0.0),
+          "user_defined_function_warn_timeout must not be negative", Repair::Remove),
 ];
 
 fn invalid_value(ctx: &Ctx, em: &mut Emitter) {
@@ -1141,196 +958,193 @@ fn invalid_value(ctx: &Ctx, em: &mut Emitter) {
 /// The checks of applySimpleConfig that relate two settings.
 fn relations(cfg: &YamlConfig, em: &mut Emitter) {
     let v = cfg.version;
-    // commitlog_segment_size vs max_mutation_size (an explicit one; the default is half)
-    if explicit(cfg, "max_mutation_size") {
-        if let (Some(seg), Some(mm)) = (
-            num(cfg, "commitlog_segment_size", Some(Unit::KiB)),
-            num(cfg, "max_mutation_size", Some(Unit::KiB)),
-        ) {
-            if seg < 2.0 * mm && seg > 0.0 {
-                let (s, m) = (
-                    key_of(cfg, "commitlog_segment_size"),
-                    key_of(cfg, "max_mutation_size"),
-                );
-                let f = em.emit(
-                    says(
-                        cfg,
-                        &format!("`{m}` is more than half of `{s}`"),
-                        &format!("{s} must be at least twice the size of {m} / 1024"),
-                    ),
-                    at(cfg, "max_mutation_size"),
-                );
-                f.evidence.push(ev(cfg, "commitlog_segment_size"));
-                f.evidence.push(ev_expect(
-                    cfg,
-                    "max_mutation_size",
-                    format!("<= {}KiB (half the segment)", (seg / 2.0).floor()),
-                ));
-                push_fix(
-                    f,
-                    fix_remove(
-                        cfg,
-                        "max_mutation_size",
-                        Safety::Unsafe,
-                        "it defaults to half of the segment size",
-                    ),
-                );
-            }
-        }
+    // commitlog_segment_size vs an explicit max_mutation_size (the default is half the segment)
+    if explicit(cfg, "max_mutation_size")
+        && let Some(seg) = num(cfg, "commitlog_segment_size", Some(Unit::KiB))
+        && let Some(mm) = num(cfg, "max_mutation_size", Some(Unit::KiB))
+        && seg > 0.0
+        && seg < 2.0 * mm
+    {
+        let (s, m) = (
+            key_of(cfg, "commitlog_segment_size"),
+            key_of(cfg, "max_mutation_size"),
+        );
+        let f = em.emit(
+            says(
+                cfg,
+                &format!("`{m}` is more than half of `{s}`"),
+                &format!("{s} must be at least twice the size of {m} / 1024"),
+            ),
+            at(cfg, "max_mutation_size"),
+        );
+        f.evidence.push(ev(cfg, "commitlog_segment_size"));
+        f.evidence.push(ev_expect(
+            cfg,
+            "max_mutation_size",
+            format!("<= {}KiB (half the segment)", (seg / 2.0).floor()),
+        ));
+        push_fix(
+            f,
+            fix_remove(
+                cfg,
+                "max_mutation_size",
+                Safety::Unsafe,
+                "it defaults to half of the segment size",
+            ),
+        );
     }
     // user-defined function timeouts
-    if let (Some(warn), Some(fail)) = (
-        ms(cfg, "user_defined_functions_warn_timeout"),
-        ms(cfg, "user_defined_functions_fail_timeout"),
-    ) {
-        if fail < warn && warn >= 0.0 && fail >= 0.0 {
-            let java = if v.has_units() {
-                "user_defined_functions_warn_timeout must less than user_defined_function_fail_timeout"
-            } else {
-                "user_defined_function_warn_timeout must less than user_defined_function_fail_timeout"
-            };
-            let (w, fk) = (
-                key_of(cfg, "user_defined_functions_warn_timeout"),
-                key_of(cfg, "user_defined_functions_fail_timeout"),
-            );
-            let f = em.emit(
-                says(cfg, &format!("`{w}` is above `{fk}`"), java),
-                at(cfg, "user_defined_functions_warn_timeout"),
-            );
-            f.evidence
-                .push(ev(cfg, "user_defined_functions_warn_timeout"));
-            f.evidence
-                .push(ev(cfg, "user_defined_functions_fail_timeout"));
-        }
+    if let Some(warn) = ms(cfg, "user_defined_functions_warn_timeout")
+        && let Some(fail) = ms(cfg, "user_defined_functions_fail_timeout")
+        && fail >= 0.0
+        && fail < warn
+    {
+        let java = if v.has_units() {
+            "user_defined_functions_warn_timeout must less than user_defined_function_fail_timeout"
+        } else {
+            "user_defined_function_warn_timeout must less than user_defined_function_fail_timeout"
+        };
+        let (w, fk) = (
+            key_of(cfg, "user_defined_functions_warn_timeout"),
+            key_of(cfg, "user_defined_functions_fail_timeout"),
+        );
+        let f = em.emit(
+            says(cfg, &format!("`{w}` is above `{fk}`"), java),
+            at(cfg, "user_defined_functions_warn_timeout"),
+        );
+        f.evidence
+            .push(ev(cfg, "user_defined_functions_warn_timeout"));
+        f.evidence
+            .push(ev(cfg, "user_defined_functions_fail_timeout"));
     }
-    // concurrent_validations > concurrent_compactors (4.0+; the derived default is at most 8)
-    if v >= V4_0 {
-        if let Some(val) = num(cfg, "concurrent_validations", None).filter(|x| *x >= 1.0) {
-            let limit = num(cfg, "concurrent_compactors", None)
-                .filter(|_| explicit(cfg, "concurrent_compactors"))
-                .or_else(|| (val > 8.0).then_some(8.0));
-            if let Some(limit) = limit.filter(|l| val > *l && *l > 0.0) {
+    // concurrent_validations > concurrent_compactors (4.0+); when concurrent_compactors is left
+    // to Cassandra it is derived from the CPU and disk count and is at most 8
+    if v >= V4_0
+        && let Some(validations) = num(cfg, "concurrent_validations", None).filter(|x| *x >= 1.0)
+        && let Some(limit) = num(cfg, "concurrent_compactors", None)
+            .filter(|_| explicit(cfg, "concurrent_compactors"))
+            .or_else(|| (validations > 8.0).then_some(8.0))
+        && limit > 0.0
+        && validations > limit
+    {
+        let f = em.emit(
+            says(
+                cfg,
+                "concurrent_validations is above concurrent_compactors",
+                "To set concurrent_validations > concurrent_compactors, set the system property -Dcassandra.allow_unlimited_concurrent_validations=true",
+            ),
+            at(cfg, "concurrent_validations"),
+        );
+        f.evidence.push(ev_expect(
+            cfg,
+            "concurrent_validations",
+            format!("<= {limit}"),
+        ));
+        f.evidence.push(ev(cfg, "concurrent_compactors"));
+        push_fix(
+            f,
+            fix_remove(
+                cfg,
+                "concurrent_validations",
+                Safety::Unsafe,
+                "it defaults to concurrent_compactors",
+            ),
+        );
+    }
+    // default_keyspace_rf vs minimum_replication_factor_fail_threshold (4.1+)
+    if let Some(rf) = num(cfg, "default_keyspace_rf", None)
+        && let Some(min) = num(cfg, "minimum_replication_factor_fail_threshold", None)
+        && rf < min
+    {
+        let f = em.emit(
+            says(
+                cfg,
+                "default_keyspace_rf is below minimum_replication_factor_fail_threshold",
+                &format!(
+                    "default_keyspace_rf ({rf}) cannot be less than minimum_replication_factor_fail_threshold ({min})"
+                ),
+            ),
+            at(cfg, "default_keyspace_rf"),
+        );
+        f.evidence.push(ev(cfg, "default_keyspace_rf"));
+        f.evidence
+            .push(ev(cfg, "minimum_replication_factor_fail_threshold"));
+    }
+    // native transport queue-overload backoff (4.1+)
+    let (lo_key, hi_key) = (
+        "native_transport_min_backoff_on_queue_overload",
+        "native_transport_max_backoff_on_queue_overload",
+    );
+    if let Some(lo) = ms(cfg, lo_key)
+        && let Some(hi) = ms(cfg, hi_key)
+        && lo > 0.0
+        && lo >= hi
+    {
+        let f = em.emit(
+            says(
+                cfg,
+                "the minimum queue-overload backoff is not below the maximum",
+                &format!(
+                    "{lo_key} should be strictly less than {hi_key}, but {} >= {}",
+                    java_text(cfg, lo_key),
+                    java_text(cfg, hi_key)
+                ),
+            ),
+            at(cfg, lo_key),
+        );
+        f.evidence.push(ev(cfg, lo_key));
+        f.evidence.push(ev(cfg, hi_key));
+    }
+    // an explicit internode_max_message_size vs the application queue reserves (4.0+)
+    if explicit(cfg, "internode_max_message_size")
+        && let Some(max) = num(cfg, "internode_max_message_size", Some(Unit::B))
+    {
+        for cap in [
+            "internode_application_receive_queue_reserve_endpoint_capacity",
+            "internode_application_receive_queue_reserve_global_capacity",
+            "internode_application_send_queue_reserve_endpoint_capacity",
+            "internode_application_send_queue_reserve_global_capacity",
+        ] {
+            if let Some(c) = num(cfg, cap, Some(Unit::B))
+                && max > c
+            {
+                let (m, ck) = (key_of(cfg, "internode_max_message_size"), key_of(cfg, cap));
                 let f = em.emit(
                     says(
                         cfg,
-                        "concurrent_validations is above concurrent_compactors",
-                        "To set concurrent_validations > concurrent_compactors, set the system property -Dcassandra.allow_unlimited_concurrent_validations=true",
+                        &format!("`{m}` exceeds `{ck}`"),
+                        &format!("{m} must no exceed {ck}"),
                     ),
-                    at(cfg, "concurrent_validations"),
+                    at(cfg, "internode_max_message_size"),
                 );
-                f.evidence.push(ev_expect(
-                    cfg,
-                    "concurrent_validations",
-                    format!("<= {limit}"),
-                ));
-                f.evidence.push(ev(cfg, "concurrent_compactors"));
-                push_fix(
-                    f,
-                    fix_remove(
-                        cfg,
-                        "concurrent_validations",
-                        Safety::Unsafe,
-                        "it defaults to concurrent_compactors",
-                    ),
-                );
+                f.evidence.push(ev(cfg, "internode_max_message_size"));
+                f.evidence.push(ev(cfg, cap));
             }
         }
     }
-    // default_keyspace_rf vs minimum_replication_factor_fail_threshold (4.1+)
-    if let (Some(rf), Some(min)) = (
-        num(cfg, "default_keyspace_rf", None),
-        num(cfg, "minimum_replication_factor_fail_threshold", None),
-    ) {
-        if rf < min {
-            let f = em.emit(
-                says(
-                    cfg,
-                    "default_keyspace_rf is below minimum_replication_factor_fail_threshold",
-                    &format!("default_keyspace_rf ({rf}) cannot be less than minimum_replication_factor_fail_threshold ({min})"),
-                ),
-                at(cfg, "default_keyspace_rf"),
-            );
-            f.evidence.push(ev(cfg, "default_keyspace_rf"));
-            f.evidence
-                .push(ev(cfg, "minimum_replication_factor_fail_threshold"));
-        }
-    }
-    // native transport backoff (4.1+)
-    if let (Some(lo), Some(hi)) = (
-        ms(cfg, "native_transport_min_backoff_on_queue_overload"),
-        ms(cfg, "native_transport_max_backoff_on_queue_overload"),
-    ) {
-        if lo > 0.0 && lo >= hi {
-            let f = em.emit(
-                says(
-                    cfg,
-                    "the minimum queue-overload backoff is not below the maximum",
-                    &format!(
-                        "native_transport_min_backoff_on_queue_overload should be strictly less than native_transport_max_backoff_on_queue_overload, but {} >= {}",
-                        java_text(cfg, "native_transport_min_backoff_on_queue_overload"),
-                        java_text(cfg, "native_transport_max_backoff_on_queue_overload")
-                    ),
-                ),
-                at(cfg, "native_transport_min_backoff_on_queue_overload"),
-            );
-            f.evidence
-                .push(ev(cfg, "native_transport_min_backoff_on_queue_overload"));
-            f.evidence
-                .push(ev(cfg, "native_transport_max_backoff_on_queue_overload"));
-        }
-    }
-    // internode_max_message_size vs the application queue reserves (4.0+)
-    if explicit(cfg, "internode_max_message_size") {
-        if let Some(max) = num(cfg, "internode_max_message_size", Some(Unit::B)) {
-            for cap in [
-                "internode_application_receive_queue_reserve_endpoint_capacity",
-                "internode_application_receive_queue_reserve_global_capacity",
-                "internode_application_send_queue_reserve_endpoint_capacity",
-                "internode_application_send_queue_reserve_global_capacity",
-            ] {
-                let Some(c) = num(cfg, cap, Some(Unit::B)) else {
-                    continue;
-                };
-                if max > c {
-                    let (m, ck) = (key_of(cfg, "internode_max_message_size"), key_of(cfg, cap));
-                    let f = em.emit(
-                        says(
-                            cfg,
-                            &format!("`{m}` exceeds `{ck}`"),
-                            &format!("{m} must no exceed {ck}"),
-                        ),
-                        at(cfg, "internode_max_message_size"),
-                    );
-                    f.evidence.push(ev(cfg, "internode_max_message_size"));
-                    f.evidence.push(ev(cfg, cap));
-                }
-            }
-        }
-    }
-    // native_transport_max_message_size vs the in-flight limits (4.1+; those default from the heap)
+    // native_transport_max_message_size vs the in-flight limits (4.1+); those default to a
+    // share of the heap, so only explicit ones can be compared
     if v >= V4_1 && explicit(cfg, "native_transport_max_message_size") {
         let msg = num(cfg, "native_transport_max_message_size", Some(Unit::B));
         for cap in [
             "native_transport_max_request_data_in_flight",
             "native_transport_max_request_data_in_flight_per_ip",
         ] {
-            if !explicit(cfg, cap) {
-                continue;
-            }
-            if let (Some(m), Some(c)) = (msg, num(cfg, cap, Some(Unit::B))) {
-                if m > c {
-                    let f = em.emit(
-                        says(
-                            cfg,
-                            &format!("native_transport_max_message_size exceeds {cap}"),
-                            &format!("native_transport_max_message_size must not exceed {cap}"),
-                        ),
-                        at(cfg, "native_transport_max_message_size"),
-                    );
-                    f.evidence
-                        .push(ev(cfg, "native_transport_max_message_size"));
-                    f.evidence.push(ev(cfg, cap));
-                }
+            if explicit(cfg, cap)
+                && let (Some(m), Some(c)) = (msg, num(cfg, cap, Some(Unit::B)))
+                && m > c
+            {
+                let f = em.emit(
+                    says(
+                        cfg,
+                        &format!("native_transport_max_message_size exceeds {cap}"),
+                        &format!("native_transport_max_message_size must not exceed {cap}"),
+                    ),
+                    at(cfg, "native_transport_max_message_size"),
+                );
+                f.evidence
+                    .push(ev(cfg, "native_transport_max_message_size"));
+                f.evidence.push(ev(cfg, cap));
             }
         }
     }
@@ -1399,7 +1213,7 @@ fn token_problem(partitioner: &str, token: &str) -> Option<String> {
             }
             let zero = digits.bytes().all(|b| b == b'0');
             let big = digits.trim_start_matches('0');
-            let over = big.len() > 39 || big.parse::<u128>().map_or(true, |n| n > 1u128 << 127);
+            let over = !zero && big.parse::<u128>().map_or(true, |n| n > 1u128 << 127);
             ((neg && !zero) || over).then(|| "Token must be >= 0 and <= 2**127".to_string())
         }
         "ByteOrderedPartitioner" => (!token.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -1532,9 +1346,10 @@ fn addresses(ctx: &Ctx, em: &mut Emitter) {
         f.evidence
             .push(ev_expect(cfg, name, "this node's own address"));
     }
-    if let Some(rpc) = text(cfg, "rpc_address").filter(|a| is_wildcard(a)) {
-        if text(cfg, "broadcast_rpc_address").is_none() && text(cfg, "rpc_interface").is_none() {
-            let f = em.emit(
+    if let Some(rpc) = text(cfg, "rpc_address").filter(|a| is_wildcard(a))
+        && text(cfg, "broadcast_rpc_address").is_none()
+    {
+        let f = em.emit(
                 says(
                     cfg,
                     &format!("`rpc_address: {rpc}` without broadcast_rpc_address"),
@@ -1542,27 +1357,26 @@ fn addresses(ctx: &Ctx, em: &mut Emitter) {
                 ),
                 at(cfg, "rpc_address"),
             );
-            f.evidence.push(ev(cfg, "rpc_address"));
-            f.evidence.push(ev_expect(
-                cfg,
-                "broadcast_rpc_address",
-                "the address clients should use",
-            ));
-            // listen_address, when it is a literal IP, is the address other nodes know this one by
-            let listen = text(cfg, "listen_address")
-                .filter(|l| l.parse::<std::net::IpAddr>().is_ok() && !is_wildcard(l));
-            if let Some(l) = listen {
-                push_fix(
-                    f,
-                    set_fix(
-                        cfg,
-                        "broadcast_rpc_address",
-                        l,
-                        Safety::Unsafe,
-                        &format!("set `broadcast_rpc_address: {l}` (this node's listen_address)"),
-                    ),
-                );
-            }
+        f.evidence.push(ev(cfg, "rpc_address"));
+        f.evidence.push(ev_expect(
+            cfg,
+            "broadcast_rpc_address",
+            "the address clients should use",
+        ));
+        // listen_address, when it is a literal IP, is the address other nodes know this one by
+        let listen = text(cfg, "listen_address")
+            .filter(|l| l.parse::<std::net::IpAddr>().is_ok() && !is_wildcard(l));
+        if let Some(l) = listen {
+            push_fix(
+                f,
+                set_fix(
+                    cfg,
+                    "broadcast_rpc_address",
+                    l,
+                    Safety::Unsafe,
+                    &format!("set `broadcast_rpc_address: {l}` (this node's listen_address)"),
+                ),
+            );
         }
     }
 }
@@ -1578,79 +1392,20 @@ struct ClassSetting {
     readable: &'static str,
 }
 
+#[rustfmt::skip]
 const CLASS_SETTINGS: &[ClassSetting] = &[
-    ClassSetting {
-        setting: "partitioner",
-        kind: "partitioner",
-        package: Some("org.apache.cassandra.dht"),
-        readable: "partitioner",
-    },
-    ClassSetting {
-        setting: "endpoint_snitch",
-        kind: "endpoint_snitch",
-        package: Some("org.apache.cassandra.locator"),
-        readable: "snitch",
-    },
-    ClassSetting {
-        setting: "seed_provider",
-        kind: "seed_provider",
-        package: None,
-        readable: "seed provider",
-    },
-    ClassSetting {
-        setting: "authenticator",
-        kind: "authenticator",
-        package: Some("org.apache.cassandra.auth"),
-        readable: "authenticator",
-    },
-    ClassSetting {
-        setting: "authorizer",
-        kind: "authorizer",
-        package: Some("org.apache.cassandra.auth"),
-        readable: "authorizer",
-    },
-    ClassSetting {
-        setting: "role_manager",
-        kind: "role_manager",
-        package: Some("org.apache.cassandra.auth"),
-        readable: "role manager",
-    },
-    ClassSetting {
-        setting: "network_authorizer",
-        kind: "network_authorizer",
-        package: Some("org.apache.cassandra.auth"),
-        readable: "network authorizer",
-    },
-    ClassSetting {
-        setting: "cidr_authorizer",
-        kind: "cidr_authorizer",
-        package: Some("org.apache.cassandra.auth"),
-        readable: "CIDR authorizer",
-    },
-    ClassSetting {
-        setting: "internode_authenticator",
-        kind: "internode_authenticator",
-        package: Some("org.apache.cassandra.auth"),
-        readable: "internode authenticator",
-    },
-    ClassSetting {
-        setting: "default_compaction",
-        kind: "compaction",
-        package: Some("org.apache.cassandra.db.compaction"),
-        readable: "compaction strategy",
-    },
-    ClassSetting {
-        setting: "commitlog_compression",
-        kind: "compressor",
-        package: Some("org.apache.cassandra.io.compress"),
-        readable: "compression",
-    },
-    ClassSetting {
-        setting: "crypto_provider",
-        kind: "crypto_provider",
-        package: Some("org.apache.cassandra.security"),
-        readable: "crypto provider",
-    },
+    ClassSetting { setting: "partitioner", kind: "partitioner", package: Some("org.apache.cassandra.dht"), readable: "partitioner" },
+    ClassSetting { setting: "endpoint_snitch", kind: "endpoint_snitch", package: Some("org.apache.cassandra.locator"), readable: "snitch" },
+    ClassSetting { setting: "seed_provider", kind: "seed_provider", package: None, readable: "seed provider" },
+    ClassSetting { setting: "authenticator", kind: "authenticator", package: Some("org.apache.cassandra.auth"), readable: "authenticator" },
+    ClassSetting { setting: "authorizer", kind: "authorizer", package: Some("org.apache.cassandra.auth"), readable: "authorizer" },
+    ClassSetting { setting: "role_manager", kind: "role_manager", package: Some("org.apache.cassandra.auth"), readable: "role manager" },
+    ClassSetting { setting: "network_authorizer", kind: "network_authorizer", package: Some("org.apache.cassandra.auth"), readable: "network authorizer" },
+    ClassSetting { setting: "cidr_authorizer", kind: "cidr_authorizer", package: Some("org.apache.cassandra.auth"), readable: "CIDR authorizer" },
+    ClassSetting { setting: "internode_authenticator", kind: "internode_authenticator", package: Some("org.apache.cassandra.auth"), readable: "internode authenticator" },
+    ClassSetting { setting: "default_compaction", kind: "compaction", package: Some("org.apache.cassandra.db.compaction"), readable: "compaction strategy" },
+    ClassSetting { setting: "commitlog_compression", kind: "compressor", package: Some("org.apache.cassandra.io.compress"), readable: "compression" },
+    ClassSetting { setting: "crypto_provider", kind: "crypto_provider", package: Some("org.apache.cassandra.security"), readable: "crypto provider" },
 ];
 
 /// The class name the file gives a class-valued setting, with its line.
@@ -1799,6 +1554,7 @@ fn memtable_class(cfg: &YamlConfig, list: &ClassList, em: &mut Emitter) {
                 ),
                 loc(cfg, e.key_pos.line, e.key_pos.col),
             );
+            f.confidence = 0.95; // a missing entry, not a class that might be on the classpath
             f.evidence.push(Evidence {
                 name: format!("memtable.configurations.{}.inherits", e.key),
                 observed: parent.to_string(),
@@ -1847,6 +1603,21 @@ fn memtable_class(cfg: &YamlConfig, list: &ClassList, em: &mut Emitter) {
 }
 
 // ------------------------------------------------------------------ CFG-016 encryption
+
+/// Evidence for one flag of an encryption block (never the whole block: it holds passwords).
+fn field_ev(cfg: &YamlConfig, block: &str, n: Option<&Node>, key: &str) -> Evidence {
+    let v = nested(n, key);
+    Evidence {
+        name: format!("{block}.{key}"),
+        observed: v.map_or_else(|| "(not set)".into(), crate::model::config::raw_text),
+        expected: None,
+        location: v.and_then(|v| loc(cfg, v.pos.line, v.pos.col)),
+    }
+}
+
+/// EncryptionOptions.applyConfig: an unset `optional` becomes true when the keystore file
+/// exists, which only the node can tell (a stock install ships no keystore).
+const UNSET_OPTIONAL: &str = " (unless the keystore file exists on the node: with `optional` unset, Cassandra then treats encryption as optional)";
 
 const DEFAULT_SSL_FACTORIES: &[&str] = &[
     "org.apache.cassandra.security.DefaultSslContextFactory",
@@ -1901,7 +1672,11 @@ fn encryption(ctx: &Ctx, em: &mut Emitter) {
                 ),
                 at(cfg, name),
             );
-            f.evidence.push(ev(cfg, name));
+            for flag in ["enabled", "optional", "internode_encryption"] {
+                if nested(n, flag).is_some() {
+                    f.evidence.push(field_ev(cfg, name, n, flag));
+                }
+            }
             f.evidence.push(Evidence {
                 name: format!("{name}.keystore_password"),
                 observed: "(not set)".into(),
@@ -1916,24 +1691,38 @@ fn encryption(ctx: &Ctx, em: &mut Emitter) {
         num(cfg, "native_transport_port_ssl", None),
         num(cfg, "native_transport_port", None),
     ) {
-        // 4.0+: UNENCRYPTED unless enabled or optional; an unset `optional` becomes true when the
-        // keystore file exists, which only the node can tell, so only an explicit false counts.
-        let unencrypted = if v >= V4_0 {
-            !on(client, "enabled") && off(client, "optional")
-        } else {
-            !on(client, "enabled")
-        };
+        // 4.0+: UNENCRYPTED unless enabled or optional (3.11: unless enabled)
+        let unencrypted = !on(client, "enabled") && (v < V4_0 || !on(client, "optional"));
         if ssl != port && unencrypted {
+            let guess = v >= V4_0 && !off(client, "optional");
             let f = em.emit(
-                says(
-                    cfg,
-                    "native_transport_port_ssl is set but client encryption is off",
-                    "Encryption must be enabled in client_encryption_options for native_transport_port_ssl",
+                format!(
+                    "{}{}",
+                    says(
+                        cfg,
+                        "native_transport_port_ssl is set but client encryption is off",
+                        "Encryption must be enabled in client_encryption_options for native_transport_port_ssl",
+                    ),
+                    if guess { UNSET_OPTIONAL } else { "" }
                 ),
                 at(cfg, "native_transport_port_ssl"),
             );
+            if guess {
+                f.confidence = 0.7;
+            }
             f.evidence.push(ev(cfg, "native_transport_port_ssl"));
-            f.evidence.push(ev(cfg, "client_encryption_options"));
+            f.evidence.push(field_ev(
+                cfg,
+                "client_encryption_options",
+                client,
+                "enabled",
+            ));
+            f.evidence.push(field_ev(
+                cfg,
+                "client_encryption_options",
+                client,
+                "optional",
+            ));
             push_fix(
                 f,
                 fix_remove(
@@ -1957,21 +1746,32 @@ fn encryption(ctx: &Ctx, em: &mut Emitter) {
         let internode = nested(server, "internode_encryption")
             .and_then(Node::as_scalar)
             .unwrap_or("none");
-        if legacy && internode == "none" && off(server, "optional") {
+        if legacy && internode == "none" && !on(server, "optional") {
             let key = if v >= V4_1 {
                 "legacy_ssl_storage_port_enabled"
             } else {
                 "enable_legacy_ssl_storage_port"
             };
+            let guess = !off(server, "optional");
             let f = em.emit(
-                says(
-                    cfg,
-                    "the legacy SSL storage port is enabled with internode encryption off",
-                    &format!("{key} is true (enabled) with internode encryption disabled (none). Enable encryption or disable the legacy ssl storage port."),
+                format!(
+                    "{}{}",
+                    says(
+                        cfg,
+                        "the legacy SSL storage port is enabled with internode encryption off",
+                        &format!("{key} is true (enabled) with internode encryption disabled (none). Enable encryption or disable the legacy ssl storage port."),
+                    ),
+                    if guess { UNSET_OPTIONAL } else { "" }
                 ),
                 at(cfg, "server_encryption_options"),
             );
-            f.evidence.push(ev(cfg, "server_encryption_options"));
+            if guess {
+                f.confidence = 0.7;
+            }
+            for flag in [key, "internode_encryption", "optional"] {
+                f.evidence
+                    .push(field_ev(cfg, "server_encryption_options", server, flag));
+            }
         }
     }
 }
@@ -2068,10 +1868,10 @@ fn directories(ctx: &Ctx, em: &mut Emitter) {
             "saved_caches_directory must not be the same as the hints_directory",
         ),
     ] {
-        if let (Some(x), Some(y)) = (dir(a), dir(b)) {
-            if x == y {
-                clash(em, a, b, java.to_string());
-            }
+        if let (Some(x), Some(y)) = (dir(a), dir(b))
+            && x == y
+        {
+            clash(em, a, b, java.to_string());
         }
     }
 }
@@ -2156,6 +1956,8 @@ fn unsupported(ctx: &Ctx, em: &mut Emitter) {
             );
         }
         sstable_format(cfg, em);
+        default_compaction_parameters(cfg, em);
+        table_count_threshold(cfg, em);
     }
     // UDF threads (every version)
     if flag(cfg, "user_defined_functions_threads_enabled") == Some(false)
@@ -2248,6 +2050,84 @@ fn sstable_format(cfg: &YamlConfig, em: &mut Emitter) {
                 }),
         );
     }
+}
+
+/// 5.0 builds CompactionParams.DEFAULT from default_compaction's parameters map without a null
+/// check: a mapping (or one-element list) with class_name and no `parameters` leaves it null
+/// (the bare class-name form gets an empty map).
+fn default_compaction_parameters(cfg: &YamlConfig, em: &mut Emitter) {
+    let Some(n) = node(cfg, "default_compaction") else {
+        return;
+    };
+    let item = match &n.value {
+        Value::Seq(items) if items.len() == 1 => &items[0],
+        _ => n,
+    };
+    if item.entries().is_none() || nested(Some(item), "parameters").is_some() {
+        return;
+    }
+    let Some(class) = nested(Some(item), "class_name").and_then(Node::as_scalar) else {
+        return;
+    };
+    let f = em.emit(
+        says(
+            cfg,
+            "default_compaction has no `parameters`, and 5.0 reads them without a null check",
+            "java.lang.NullPointerException: Cannot invoke \"java.util.Map.containsKey(Object)\" because \"options\" is null",
+        ),
+        at(cfg, "default_compaction"),
+    );
+    f.evidence.push(ev_expect(
+        cfg,
+        "default_compaction",
+        "class_name and parameters (may be empty: {})",
+    ));
+    let value = format!("{{class_name: {class}, parameters: {{}}}}");
+    push_fix(
+        f,
+        set_fix(
+            cfg,
+            "default_compaction",
+            &value,
+            Safety::Safe,
+            &format!("set `default_compaction: {value}` (same strategy, empty parameters)"),
+        ),
+    );
+}
+
+/// 5.0 converts table_count_warn_threshold by subtracting the number of system tables, which it
+/// reads from SystemKeyspace while the yaml is still loading: its static initialiser needs the
+/// partitioner, which is not set yet, and the node dies with a NullPointerException.
+fn table_count_threshold(cfg: &YamlConfig, em: &mut Emitter) {
+    let Some(e) = cfg
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.key == "table_count_warn_threshold" && !e.node.is_null())
+    else {
+        return;
+    };
+    let f = em.emit(
+        says(
+            cfg,
+            "table_count_warn_threshold cannot be loaded by 5.0 (its converter needs the partitioner, which is not set up while the yaml loads)",
+            "java.lang.NullPointerException: Cannot invoke \"org.apache.cassandra.dht.IPartitioner.getMinimumToken()\" because \"partitioner\" is null",
+        ),
+        loc(cfg, e.line, e.col),
+    );
+    f.evidence.push(ev_expect(
+        cfg,
+        "tables_warn_threshold",
+        "tables_warn_threshold (user tables only) instead of table_count_warn_threshold",
+    ));
+    f.fixes.push(Fix::SetConfig {
+        file: cfg.file.path.clone(),
+        key: e.key.clone(),
+        value: None,
+        rename_from: None,
+        safety: Safety::Unsafe,
+        description: "remove `table_count_warn_threshold` (set tables_warn_threshold instead; it counts user tables only)".into(),
+    });
 }
 
 /// AuthConfig: an authorizer that requires authorization needs an authenticator that
@@ -2343,39 +2223,32 @@ enum Pair {
 
 /// (name prefix, kind, first release line with the check): GuardrailsOptions' constructor in
 /// 4.1.10 and 5.0.9, and DatabaseDescriptor.applyReadThresholdsValidations.
+#[rustfmt::skip]
 static PAIRS: &[(&str, Pair, Version)] = &[
-    ("keyspaces", Pair::MaxInt, V4_1),
-    ("tables", Pair::MaxInt, V4_1),
-    ("columns_per_table", Pair::MaxInt, V4_1),
-    ("secondary_indexes_per_table", Pair::MaxInt, V4_1),
-    ("materialized_views_per_table", Pair::MaxInt, V4_1),
-    ("page_size", Pair::MaxInt, V4_1),
-    ("partition_keys_in_select", Pair::MaxInt, V4_1),
-    ("in_select_cartesian_product", Pair::MaxInt, V4_1),
-    ("partition_size", Pair::Size, V5_0),
-    (
-        "partition_tombstones",
-        Pair::MaxLong { allow_zero: false },
-        V5_0,
-    ),
-    ("column_value_size", Pair::Size, V5_0),
-    ("collection_size", Pair::Size, V4_1),
-    ("items_per_collection", Pair::MaxInt, V4_1),
-    ("fields_per_udt", Pair::MaxInt, V4_1),
-    ("vector_dimensions", Pair::MaxInt, V5_0),
-    ("data_disk_usage_percentage", Pair::Percentage, V4_1),
-    ("minimum_replication_factor", Pair::MinRf, V4_1),
-    ("maximum_replication_factor", Pair::MaxRf, V5_0),
-    ("maximum_timestamp", Pair::Timestamp, V5_0),
-    ("minimum_timestamp", Pair::Timestamp, V5_0),
-    (
-        "sai_sstable_indexes_per_query",
-        Pair::MaxLong { allow_zero: false },
-        V5_0,
-    ),
-    ("coordinator_read_size", Pair::ReadSize, V4_1),
-    ("local_read_size", Pair::ReadSize, V4_1),
-    ("row_index_read_size", Pair::ReadSize, V4_1),
+    ("keyspaces",                     Pair::MaxInt, V4_1),
+    ("tables",                        Pair::MaxInt, V4_1),
+    ("columns_per_table",             Pair::MaxInt, V4_1),
+    ("secondary_indexes_per_table",   Pair::MaxInt, V4_1),
+    ("materialized_views_per_table",  Pair::MaxInt, V4_1),
+    ("page_size",                     Pair::MaxInt, V4_1),
+    ("partition_keys_in_select",      Pair::MaxInt, V4_1),
+    ("in_select_cartesian_product",   Pair::MaxInt, V4_1),
+    ("partition_size",                Pair::Size, V5_0),
+    ("partition_tombstones",          Pair::MaxLong { allow_zero: false }, V5_0),
+    ("column_value_size",             Pair::Size, V5_0),
+    ("collection_size",               Pair::Size, V4_1),
+    ("items_per_collection",          Pair::MaxInt, V4_1),
+    ("fields_per_udt",                Pair::MaxInt, V4_1),
+    ("vector_dimensions",             Pair::MaxInt, V5_0),
+    ("data_disk_usage_percentage",    Pair::Percentage, V4_1),
+    ("minimum_replication_factor",    Pair::MinRf, V4_1),
+    ("maximum_replication_factor",    Pair::MaxRf, V5_0),
+    ("maximum_timestamp",             Pair::Timestamp, V5_0),
+    ("minimum_timestamp",             Pair::Timestamp, V5_0),
+    ("sai_sstable_indexes_per_query", Pair::MaxLong { allow_zero: false }, V5_0),
+    ("coordinator_read_size",         Pair::ReadSize, V4_1),
+    ("local_read_size",               Pair::ReadSize, V4_1),
+    ("row_index_read_size",           Pair::ReadSize, V4_1),
 ];
 
 /// A threshold as GuardrailsOptions sees it: ints as is, sizes in bytes, durations in
@@ -2403,7 +2276,7 @@ fn thresholds(ctx: &Ctx, em: &mut Emitter) {
     let Some(cfg) = &ctx.node.config else { return };
     let v = cfg.version;
     let rf = num(cfg, "default_keyspace_rf", None).map(|r| r as i128);
-    for &(prefix, pair, since) in PAIRS.iter().filter(|(_, _, s)| *s <= v) {
+    for &(prefix, pair, _) in PAIRS.iter().filter(|(_, _, s)| *s <= v) {
         let (wn, fnm) = (
             format!("{prefix}_warn_threshold"),
             format!("{prefix}_fail_threshold"),
@@ -2411,7 +2284,6 @@ fn thresholds(ctx: &Ctx, em: &mut Emitter) {
         if cfg.get(&wn).is_none() || cfg.get(&fnm).is_none() || shifted_count(cfg, &wn) {
             continue;
         }
-        let _ = since;
         let (warn, fail) = (threshold(cfg, &wn), threshold(cfg, &fnm));
         let shown = |n: &str| java_text(cfg, n);
         let mut problems: Vec<(String, String)> = Vec::new(); // (setting, Cassandra's message)

@@ -1,0 +1,450 @@
+//! From a parsed exposition to casstune's vocabulary: detect the exporter, apply its rules,
+//! compute what the exporter leaves to the reader (histogram quantiles, heap from pools,
+//! cache hit ratio from hits and requests), and drop aliases.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use super::dialect::{self, Cond, Dialect, Rule, RuleSet, Target};
+use super::parse::{Exposition, Sample};
+use super::vocab::{self, Distribution, MetricUnit, Stat};
+
+/// One normalised value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    /// A name of the vocabulary (see [`vocab`](super::vocab)).
+    pub name: &'static str,
+    /// Scope labels in the vocabulary's order for this name (`keyspace`, `table`; `pool`; …).
+    pub scope: Vec<(&'static str, String)>,
+    /// In `unit`; NaN passes through.
+    pub value: f64,
+    pub unit: MetricUnit,
+    /// The exporter's sample name this came from, or `derived: …` for computed values.
+    pub source: String,
+    /// Line of (the first) source sample in the exposition.
+    pub line: usize,
+}
+
+impl Metric {
+    /// The value of one scope label.
+    pub fn scope(&self, key: &str) -> Option<&str> {
+        self.scope
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The metrics of one scrape, in vocabulary terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalised {
+    pub dialect: Dialect,
+    /// Sorted by name, then scope.
+    pub metrics: Vec<Metric>,
+}
+
+impl Normalised {
+    /// Every metric with this name.
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Metric> + 's {
+        self.metrics.iter().filter(move |m| m.name == name)
+    }
+
+    /// The metric with this name whose scope has all the given pairs.
+    pub fn find(&self, name: &str, scope: &[(&str, &str)]) -> Option<&Metric> {
+        self.metrics
+            .iter()
+            .find(|m| m.name == name && scope.iter().all(|(k, v)| m.scope(k) == Some(*v)))
+    }
+
+    /// Shorthand for `find(..).map(|m| m.value)`.
+    pub fn value(&self, name: &str, scope: &[(&str, &str)]) -> Option<f64> {
+        self.find(name, scope).map(|m| m.value)
+    }
+}
+
+/// Normalises a parsed exposition. Samples no rule knows are ignored (the raw text stays in
+/// the snapshot for that).
+pub fn normalise(exp: &Exposition<'_>) -> Normalised {
+    let dialect = detect(exp);
+    let rules = dialect::rules(dialect);
+    let mut acc = Accumulator::default();
+    for (_, sample) in exp.samples() {
+        let name = lower(sample.name);
+        for &ri in rules.for_name(&name) {
+            if let Some(rule) = rules.rules.get(ri) {
+                acc.apply(ri, rule, sample);
+            }
+        }
+    }
+    Normalised {
+        dialect,
+        metrics: acc.finish(),
+    }
+}
+
+/// Picks the dialect whose rules explain the most families; `scylla_*` families mark
+/// ScyllaDB. Ties go to the earlier dialect in [`Dialect::MAPPED`].
+pub fn detect(exp: &Exposition<'_>) -> Dialect {
+    let mut best = (0usize, Dialect::Unknown);
+    for d in Dialect::MAPPED {
+        let rules = dialect::rules(d);
+        let score = exp
+            .families
+            .iter()
+            .filter(|f| family_identifies(rules, f.samples.iter().map(|s| s.name)))
+            .count();
+        if score > best.0 {
+            best = (score, d);
+        }
+    }
+    let scylla = exp
+        .families
+        .iter()
+        .filter(|f| f.name.starts_with("scylla_"))
+        .count();
+    if scylla > best.0 {
+        return Dialect::Scylla;
+    }
+    best.1
+}
+
+fn family_identifies<'a>(rules: &RuleSet, names: impl Iterator<Item = &'a str>) -> bool {
+    let mut last = "";
+    for name in names {
+        // Samples of a family come in runs of one name: test each name once per run.
+        if name == last {
+            continue;
+        }
+        last = name;
+        let lname = lower(name);
+        let hit = rules
+            .for_name(&lname)
+            .iter()
+            .any(|&i| rules.rules.get(i).is_some_and(|r| r.identifies));
+        if hit {
+            return true;
+        }
+    }
+    false
+}
+
+/// Metric names are matched in lower case: the raw JMX naming keeps the MBean's case unless
+/// the exporter lowercases it.
+fn lower(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+fn conds_hold(rule: &Rule, s: &Sample<'_>) -> bool {
+    rule.conds.iter().all(|c| match c {
+        Cond::Eq(label, value) => s
+            .label(label)
+            .is_some_and(|v| v.eq_ignore_ascii_case(value)),
+        Cond::Absent(label) => s.label(label).is_none_or(str::is_empty),
+    })
+}
+
+/// The rule's scope values, or `None` when the sample lacks one (a roll-up series).
+fn scope_of(rule: &Rule, s: &Sample<'_>) -> Option<Vec<(&'static str, String)>> {
+    rule.scope
+        .iter()
+        .map(|&(key, label)| s.label(label).map(|v| (key, v.to_string())))
+        .collect()
+}
+
+type Scope = Vec<(&'static str, String)>;
+
+/// A metric with the rule that produced it, so that the earliest rule wins among aliases.
+struct Candidate {
+    rule: usize,
+    metric: Metric,
+}
+
+/// Cumulative buckets of one series of a histogram.
+struct BucketSeries {
+    dist: &'static Distribution,
+    source: String,
+    line: usize,
+    buckets: Vec<(f64, f64)>,
+}
+
+#[derive(Default)]
+struct Accumulator {
+    out: Vec<Candidate>,
+    /// (rule, scope) → buckets; BTreeMap for a deterministic order.
+    buckets: BTreeMap<(usize, Scope), BucketSeries>,
+    /// (rule, name) → running sum.
+    sums: BTreeMap<(usize, &'static str), (f64, String, usize)>,
+}
+
+impl Accumulator {
+    fn apply(&mut self, ri: usize, rule: &Rule, s: &Sample<'_>) {
+        if !conds_hold(rule, s) {
+            return;
+        }
+        let Some(scope) = scope_of(rule, s) else {
+            return;
+        };
+        let v = s.value;
+        match rule.target {
+            Target::Scalar(name) => self.emit(ri, name, scope, v * rule.scale, s),
+            Target::Stat(d, stat) => {
+                // Counts are event counts, never in the latency unit.
+                let f = if stat == Stat::Count { 1.0 } else { rule.scale };
+                self.emit(ri, d.name(stat), scope, v * f, s);
+            }
+            Target::Quantile(d) => {
+                let stat = s
+                    .label("quantile")
+                    .and_then(|q| q.parse::<f64>().ok())
+                    .and_then(Stat::from_quantile);
+                if let Some(stat) = stat {
+                    self.emit(ri, d.name(stat), scope, v * rule.scale, s);
+                }
+            }
+            Target::Buckets(d) => {
+                let Some(le) = s.label("le").and_then(|q| q.parse::<f64>().ok()) else {
+                    return;
+                };
+                let series = self
+                    .buckets
+                    .entry((ri, scope))
+                    .or_insert_with(|| BucketSeries {
+                        dist: d,
+                        source: s.name.to_string(),
+                        line: s.line,
+                        buckets: Vec::new(),
+                    });
+                series.buckets.push((le * rule.scale, v));
+            }
+            Target::Sum(name) => {
+                let e = self
+                    .sums
+                    .entry((ri, name))
+                    .or_insert_with(|| (0.0, s.name.to_string(), s.line));
+                e.0 += v * rule.scale;
+            }
+        }
+    }
+
+    fn emit(&mut self, rule: usize, name: &'static str, scope: Scope, value: f64, s: &Sample<'_>) {
+        self.push(rule, name, scope, value, s.name.to_string(), s.line);
+    }
+
+    fn push(
+        &mut self,
+        rule: usize,
+        name: &'static str,
+        scope: Scope,
+        value: f64,
+        source: String,
+        line: usize,
+    ) {
+        let unit = vocab::lookup(name).map_or(MetricUnit::Count, |e| e.unit);
+        self.out.push(Candidate {
+            rule,
+            metric: Metric {
+                name,
+                scope,
+                value,
+                unit,
+                source,
+                line,
+            },
+        });
+    }
+
+    fn finish(mut self) -> Vec<Metric> {
+        for ((rule, scope), mut series) in std::mem::take(&mut self.buckets) {
+            for (q, stat) in Stat::QUANTILES {
+                if let Some(v) = bucket_quantile(q, &mut series.buckets) {
+                    let source = format!("{} (quantile from buckets)", series.source);
+                    self.push(
+                        rule,
+                        series.dist.name(stat),
+                        scope.clone(),
+                        v,
+                        source,
+                        series.line,
+                    );
+                }
+            }
+        }
+        for ((rule, name), (sum, source, line)) in std::mem::take(&mut self.sums) {
+            self.push(rule, name, Vec::new(), sum, format!("{source} (sum)"), line);
+        }
+        // Aliases (MUTATION / MUTATION_REQ, old and new JVM names): earliest rule wins.
+        self.out.sort_by(|a, b| {
+            (a.metric.name, &a.metric.scope, a.rule).cmp(&(b.metric.name, &b.metric.scope, b.rule))
+        });
+        self.out.dedup_by(|later, first| {
+            later.metric.name == first.metric.name && later.metric.scope == first.metric.scope
+        });
+        let mut metrics: Vec<Metric> = self.out.into_iter().map(|c| c.metric).collect();
+        derive_caches(&mut metrics);
+        metrics.sort_by(|a, b| (a.name, &a.scope).cmp(&(b.name, &b.scope)));
+        metrics
+    }
+}
+
+/// `histogram_quantile` as Prometheus computes it: linear interpolation inside the bucket
+/// holding the rank; the highest finite bound when the rank falls in `+Inf`. `None` without
+/// a `+Inf` bucket or without observations (no latency to speak of).
+pub fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)]) -> Option<f64> {
+    if !(0.0..=1.0).contains(&q) {
+        return None;
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (last_le, total) = *buckets.last()?;
+    if last_le != f64::INFINITY || total.is_nan() || total <= 0.0 {
+        return None;
+    }
+    // Counts must be cumulative; an exporter race can break that, so use running maxima.
+    let mut running = 0.0f64;
+    let cum: Vec<(f64, f64)> = buckets
+        .iter()
+        .map(|&(le, c)| {
+            running = running.max(c);
+            (le, running)
+        })
+        .collect();
+    let rank = q * total;
+    let i = cum.iter().position(|&(_, c)| c >= rank)?;
+    if i == cum.len() - 1 {
+        return if i == 0 { None } else { Some(cum[i - 1].0) };
+    }
+    let (upper, count) = cum[i];
+    let (lower, below) = if i == 0 {
+        (0.0f64.min(upper), 0.0)
+    } else {
+        cum[i - 1]
+    };
+    let in_bucket = count - below;
+    if in_bucket <= 0.0 {
+        return Some(upper);
+    }
+    Some(lower + (upper - lower) * (rank - below) / in_bucket)
+}
+
+/// Fills `cache.X.requests` (hits + misses) and `cache.X.hit_ratio` (hits / requests, NaN
+/// without requests, as Cassandra reports it) where the exporter gave only the parts.
+fn derive_caches(metrics: &mut Vec<Metric>) {
+    let mut derived = Vec::new();
+    for cache in ["cache.key", "cache.row", "cache.counter"] {
+        let get = |leaf: &str| {
+            let name = format!("{cache}.{leaf}");
+            metrics
+                .iter()
+                .find(|m| m.name == name)
+                .map(|m| (m.value, m.line))
+        };
+        let hits = get("hits");
+        let mut requests = get("requests");
+        if requests.is_none()
+            && let (Some((h, line)), Some((m, _))) = (hits, get("misses"))
+        {
+            requests = Some((h + m, line));
+            derived.push(derived_metric(
+                cache,
+                "requests",
+                h + m,
+                "hits + misses",
+                line,
+            ));
+        }
+        if get("hit_ratio").is_none()
+            && let (Some((h, line)), Some((r, _))) = (hits, requests)
+        {
+            let ratio = if r > 0.0 { h / r } else { f64::NAN };
+            derived.push(derived_metric(
+                cache,
+                "hit_ratio",
+                ratio,
+                "hits / requests",
+                line,
+            ));
+        }
+    }
+    metrics.extend(derived);
+}
+
+fn derived_metric(cache: &str, leaf: &str, value: f64, how: &str, line: usize) -> Metric {
+    let full = format!("{cache}.{leaf}");
+    let entry = vocab::lookup(&full);
+    Metric {
+        name: entry.map_or("cache.unknown", |e| e.name),
+        scope: Vec::new(),
+        value,
+        unit: entry.map_or(MetricUnit::Count, |e| e.unit),
+        source: format!("derived: {cache}.{how}"),
+        line,
+    }
+}
+
+/// Counts per dialect of families its rules explain, for diagnostics.
+pub fn dialect_scores(exp: &Exposition<'_>) -> HashMap<Dialect, usize> {
+    Dialect::MAPPED
+        .iter()
+        .map(|&d| {
+            let rules = dialect::rules(d);
+            let n = exp
+                .families
+                .iter()
+                .filter(|f| family_identifies(rules, f.samples.iter().map(|s| s.name)))
+                .count();
+            (d, n)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_interpolates_like_prometheus() {
+        // 10 observations: 5 ≤ 100, 9 ≤ 200, 10 ≤ +Inf.
+        let mut b = vec![(200.0, 9.0), (100.0, 5.0), (f64::INFINITY, 10.0)];
+        assert_eq!(bucket_quantile(0.5, &mut b), Some(100.0));
+        assert_eq!(bucket_quantile(0.7, &mut b), Some(150.0));
+        // Rank 9.9 falls in +Inf: the highest finite bound.
+        assert_eq!(bucket_quantile(0.99, &mut b), Some(200.0));
+        assert_eq!(bucket_quantile(0.25, &mut b), Some(50.0));
+    }
+
+    #[test]
+    fn quantile_needs_inf_and_observations() {
+        assert_eq!(bucket_quantile(0.5, &mut [(1.0, 1.0)]), None);
+        assert_eq!(
+            bucket_quantile(0.5, &mut [(1.0, 0.0), (f64::INFINITY, 0.0)]),
+            None
+        );
+        assert_eq!(bucket_quantile(0.5, &mut []), None);
+        assert_eq!(bucket_quantile(f64::NAN, &mut [(f64::INFINITY, 3.0)]), None);
+    }
+
+    #[test]
+    fn every_rule_targets_the_vocabulary() {
+        for d in Dialect::MAPPED.into_iter().chain([Dialect::Unknown]) {
+            for r in &dialect::rules(d).rules {
+                let names: Vec<&str> = match r.target {
+                    Target::Scalar(n) | Target::Sum(n) => vec![n],
+                    Target::Stat(dist, s) => vec![dist.name(s)],
+                    Target::Quantile(dist) | Target::Buckets(dist) => {
+                        Stat::QUANTILES.iter().map(|&(_, s)| dist.name(s)).collect()
+                    }
+                };
+                for n in names {
+                    let e = vocab::lookup(n)
+                        .unwrap_or_else(|| panic!("{n} from {} not in vocabulary", r.source));
+                    let keys: Vec<&str> = r.scope.iter().map(|(k, _)| *k).collect();
+                    assert_eq!(keys, e.scope, "{n} from {}", r.source);
+                    assert_eq!(r.source, r.source.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+}
