@@ -18,23 +18,14 @@ use crate::model::Node;
 use crate::model::config::SettingValue;
 use crate::model::units::{Dimension, Unit};
 
-/// The rule files shipped inside the binary.
-pub const SHIPPED: &[(&str, &str)] = &[
-    ("rules/config.yaml", include_str!("../../rules/config.yaml")),
-    ("rules/cache.yaml", include_str!("../../rules/cache.yaml")),
-    (
-        "rules/compaction.yaml",
-        include_str!("../../rules/compaction.yaml"),
-    ),
-    (
-        "rules/security.yaml",
-        include_str!("../../rules/security.yaml"),
-    ),
-    (
-        "rules/hardware.yaml",
-        include_str!("../../rules/hardware.yaml"),
-    ),
-];
+/// The rule files shipped inside the binary (rules/*.yaml, converted to JSON by build.rs).
+const SHIPPED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/shipped_rules.json"));
+
+/// The shipped rule files, by their path in the repository.
+pub fn shipped() -> anyhow::Result<Vec<(String, RuleFile)>> {
+    serde_json::from_str(SHIPPED_JSON)
+        .map_err(|e| anyhow::anyhow!("internal error: shipped rules are corrupt: {e}"))
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -497,9 +488,8 @@ mod tests {
     #[test]
     fn shipped_rule_files_compile() {
         let mut rules = Vec::new();
-        for (name, text) in SHIPPED {
-            let f = parse_file(name, text).unwrap();
-            merge(&mut rules, f, name, true).unwrap();
+        for (name, f) in shipped().unwrap() {
+            merge(&mut rules, f, &name, true).unwrap();
         }
         assert!(rules.len() >= 10);
     }

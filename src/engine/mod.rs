@@ -177,9 +177,8 @@ impl Engine {
     /// The built-in Rust rules plus the shipped declarative rules.
     pub fn standard() -> anyhow::Result<Engine> {
         let mut rules = builtin::all();
-        for (name, text) in cel_rules::SHIPPED {
-            let file = cel_rules::parse_file(name, text)?;
-            cel_rules::merge(&mut rules, file, name, false)?;
+        for (name, file) in cel_rules::shipped()? {
+            cel_rules::merge(&mut rules, file, &name, false)?;
         }
         let engine = Engine { rules };
         engine.check_unique()?;

@@ -54,7 +54,7 @@ pub fn patch(snapshot: &Snapshot, findings: &[Finding]) -> String {
     }
     let mut out = String::new();
     for (file, fixes) in per_file {
-        let Some(text) = original_text(snapshot, file) else {
+        let Some(text) = snapshot.file_text(file) else {
             continue;
         };
         let is_yaml = fixes.iter().any(|f| matches!(f, Fix::SetConfig { .. }));
@@ -84,23 +84,6 @@ fn option_identity(text: &str) -> String {
             .to_string(),
         None => text.split('=').next().unwrap_or(text).to_string(),
     }
-}
-
-fn original_text<'a>(snapshot: &'a Snapshot, file: &str) -> Option<&'a str> {
-    snapshot.nodes.iter().find_map(|n| {
-        n.config
-            .as_ref()
-            .filter(|c| c.file.path == file)
-            .map(|c| c.file.text.as_str())
-            .or_else(|| {
-                n.jvm.as_ref().and_then(|j| {
-                    j.files
-                        .iter()
-                        .find(|f| f.path == file)
-                        .map(|f| f.text.as_str())
-                })
-            })
-    })
 }
 
 /// A unified diff with `a/` and `b/` prefixes on the path as the user gave it.

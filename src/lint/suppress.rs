@@ -1,23 +1,31 @@
 //! Inline suppressions: `# casstune: ignore[RULE-ID, ...]` on the finding's line or the
 //! line above it, in any of the linted files.
 
+use std::collections::HashMap;
+
 use crate::engine::Finding;
 use crate::model::Snapshot;
 
 /// Removes suppressed findings; returns the rest and how many were suppressed.
 pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+    // Each file is split into lines once, not once per finding.
+    let mut lines_of: HashMap<String, Vec<&str>> = HashMap::new();
     let mut kept = Vec::new();
     let mut suppressed = 0;
     for f in findings {
         let hit = f.location.as_ref().is_some_and(|loc| {
-            file_text(snapshot, &loc.file).is_some_and(|text| {
-                let lines: Vec<&str> = text.lines().collect();
-                let at = |n: usize| n.checked_sub(1).and_then(|i| lines.get(i)).copied();
-                [at(loc.line), at(loc.line.saturating_sub(1))]
-                    .into_iter()
-                    .flatten()
-                    .any(|l| ignores(l, &f.rule))
-            })
+            if !lines_of.contains_key(loc.file.as_str()) {
+                let Some(text) = snapshot.file_text(&loc.file) else {
+                    return false;
+                };
+                lines_of.insert(loc.file.clone(), text.lines().collect());
+            }
+            let lines = &lines_of[loc.file.as_str()];
+            let at = |n: usize| n.checked_sub(1).and_then(|i| lines.get(i)).copied();
+            [at(loc.line), at(loc.line.saturating_sub(1))]
+                .into_iter()
+                .flatten()
+                .any(|l| ignores(l, &f.rule))
         });
         if hit {
             suppressed += 1;
@@ -26,23 +34,6 @@ pub fn apply(snapshot: &Snapshot, findings: Vec<Finding>) -> (Vec<Finding>, usiz
         }
     }
     (kept, suppressed)
-}
-
-fn file_text<'a>(snapshot: &'a Snapshot, file: &str) -> Option<&'a str> {
-    snapshot.nodes.iter().find_map(|n| {
-        n.config
-            .as_ref()
-            .filter(|c| c.file.path == file)
-            .map(|c| c.file.text.as_str())
-            .or_else(|| {
-                n.jvm
-                    .as_ref()?
-                    .files
-                    .iter()
-                    .find(|f| f.path == file)
-                    .map(|f| f.text.as_str())
-            })
-    })
 }
 
 /// True when `line` carries `casstune: ignore[...]` naming `rule`.

@@ -637,17 +637,8 @@ fn legacy_hint(text: &str, dim: Dimension) -> String {
         };
         return format!(" (a bare number needs a unit here, e.g. `{text}{unit}`)");
     }
-    for (si, bin) in [
-        ("KB", "KiB"),
-        ("MB", "MiB"),
-        ("GB", "GiB"),
-        ("kb", "KiB"),
-        ("mb", "MiB"),
-        ("gb", "GiB"),
-    ] {
-        if let Some(n) = text.strip_suffix(si) {
-            return format!(" (Cassandra takes binary units: `{n}{bin}`)");
-        }
+    if let Some(bin) = crate::model::units::si_to_binary(text) {
+        return format!(" (Cassandra takes binary units: `{bin}`)");
     }
     String::new()
 }

@@ -25,6 +25,21 @@ pub struct Snapshot {
     pub schema: Schema,
 }
 
+impl Snapshot {
+    /// The text of a config file some node was read from, by the path it was given as.
+    pub fn file_text(&self, path: &str) -> Option<&str> {
+        self.nodes.iter().find_map(|n| {
+            let yaml = n
+                .config
+                .as_ref()
+                .filter(|c| c.file.path == path)
+                .map(|c| &c.file);
+            let jvm = || n.jvm.as_ref()?.files.iter().find(|f| f.path == path);
+            yaml.or_else(jvm).map(|f| f.text.as_str())
+        })
+    }
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Cluster {
     pub name: Option<String>,

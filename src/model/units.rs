@@ -277,6 +277,17 @@ impl fmt::Display for Quantity {
     }
 }
 
+/// `100MB` → `100MiB`: the binary unit a user most likely meant by an SI size, which
+/// Cassandra rejects. None unless `text` is digits followed by KB/MB/GB (any case).
+pub fn si_to_binary(text: &str) -> Option<String> {
+    const SI: [(&str, &str); 3] = [("KB", "KiB"), ("MB", "MiB"), ("GB", "GiB")];
+    let t = text.trim();
+    let split = t.len().checked_sub(2)?;
+    let (n, unit) = (t.get(..split)?.trim_end(), t.get(split..)?);
+    let bin = SI.iter().find(|(si, _)| si.eq_ignore_ascii_case(unit))?.1;
+    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{n}{bin}"))
+}
+
 /// Human display of a byte count with binary units, e.g. `31.5 GiB`.
 pub fn human_bytes(bytes: u128) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -444,6 +455,15 @@ mod tests {
             "1000000B/s"
         );
         assert_eq!(Quantity::from_legacy(-1, Unit::MiB), None);
+    }
+
+    #[test]
+    fn si_sizes_map_to_binary() {
+        assert_eq!(si_to_binary("100MB").as_deref(), Some("100MiB"));
+        assert_eq!(si_to_binary("8 gb").as_deref(), Some("8GiB"));
+        assert_eq!(si_to_binary("1.5GB"), None);
+        assert_eq!(si_to_binary("MB"), None);
+        assert_eq!(si_to_binary("100MiB"), None);
     }
 
     #[test]

@@ -337,20 +337,8 @@ fn invalid_quantity(ctx: &Ctx, em: &mut Emitter) {
 /// `100MB` → `100MiB`, `10 s` → `10s`: the corrections whose intent is unambiguous.
 fn si_to_binary(raw: &str) -> Option<String> {
     let t = raw.trim().trim_matches('"');
-    for (si, bin) in [
-        ("KB", "KiB"),
-        ("MB", "MiB"),
-        ("GB", "GiB"),
-        ("kb", "KiB"),
-        ("mb", "MiB"),
-        ("gb", "GiB"),
-    ] {
-        if let Some(n) = t.strip_suffix(si) {
-            let n = n.trim();
-            if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
-                return Some(format!("{n}{bin}"));
-            }
-        }
+    if let Some(bin) = crate::model::units::si_to_binary(t) {
+        return Some(bin);
     }
     let compact: String = t.split_whitespace().collect();
     (compact != t && compact.chars().next().is_some_and(|c| c.is_ascii_digit())).then_some(compact)
