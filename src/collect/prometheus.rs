@@ -2,11 +2,11 @@
 //!
 //! Two steps, both pure (no I/O), so a scrape kept in a snapshot can be re-read offline:
 //!
-//! 1. [`parse`] reads the text format 0.0.4 into [`Exposition`]: families in file order,
+//! 1. [`parse()`] reads the text format 0.0.4 into [`Exposition`]: families in file order,
 //!    samples borrowing from the input, and every problem as a [`ParseError`] with its line.
 //!    Parsing never stops at a bad line and never panics. See [`parse`](mod@parse) for the
 //!    exact rules (escapes, grouping of `_bucket`/`_sum`/`_count`, duplicates, truncation).
-//! 2. [`normalise`] detects the exporter ([`Dialect`]: JMX exporter with or without rules,
+//! 2. [`normalise()`] detects the exporter ([`Dialect`]: JMX exporter with or without rules,
 //!    MCAC, cassandra-exporter; Scylla is recognised but not mapped) and turns its samples into
 //!    [`Metric`]s named by the [`vocab`] (`table.read_latency.p99_us`,
 //!    `threadpool.pending{pool}`, `jvm.gc.time_seconds_total{gc}`, …) in one unit per name.
