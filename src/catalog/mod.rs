@@ -352,8 +352,8 @@ impl Catalog {
         // catalogue tests catch before release.
         let file: CatalogFile = serde_json::from_str(json)
             .unwrap_or_else(|e| panic!("embedded catalogue for {version} is corrupt: {e}"));
-        let mut by_name = HashMap::with_hasher(FastHash::default());
-        let mut by_old = HashMap::with_hasher(FastHash::default());
+        let mut by_name = HashMap::with_hasher(FastHash);
+        let mut by_old = HashMap::with_hasher(FastHash);
         for (i, p) in file.parameters.iter().enumerate() {
             by_name.insert(p.name.clone(), i);
             for (j, r) in p.replaces.iter().enumerate() {

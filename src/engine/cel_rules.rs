@@ -254,24 +254,24 @@ impl CelCheck {
         let message = render(&self.message, ctx);
         let f = em.emit(message, location);
         for name in &self.evidence {
-            if let Some(cfg) = config {
-                if let Some(s) = cfg.get(name) {
-                    f.evidence.push(super::Evidence {
-                        name: s.written_as.clone().unwrap_or_else(|| name.clone()),
-                        observed: if s.is_explicit() {
-                            s.display.clone()
-                        } else {
-                            format!("{} (default)", s.display)
-                        },
-                        expected: None,
-                        location: s.line.map(|l| Location {
-                            file: cfg.file.path.clone(),
-                            line: l,
-                            column: None,
-                        }),
-                    });
-                    continue;
-                }
+            if let Some(cfg) = config
+                && let Some(s) = cfg.get(name)
+            {
+                f.evidence.push(super::Evidence {
+                    name: s.written_as.clone().unwrap_or_else(|| name.clone()),
+                    observed: if s.is_explicit() {
+                        s.display.clone()
+                    } else {
+                        format!("{} (default)", s.display)
+                    },
+                    expected: None,
+                    location: s.line.map(|l| Location {
+                        file: cfg.file.path.clone(),
+                        line: l,
+                        column: None,
+                    }),
+                });
+                continue;
             }
             if let Some(v) = host_fact(node, name) {
                 f.evidence.push(super::Evidence {

@@ -31,10 +31,10 @@ pub fn patch(snapshot: &Snapshot, findings: &[Finding]) -> String {
                     rename_from,
                     ..
                 } => {
-                    if let Some(old) = rename_from {
-                        if claimed.contains(&(file.clone(), Catalog::canonical_name(old))) {
-                            continue;
-                        }
+                    if let Some(old) = rename_from
+                        && claimed.contains(&(file.clone(), Catalog::canonical_name(old)))
+                    {
+                        continue;
                     }
                     (file, Catalog::canonical_name(key))
                 }

@@ -42,10 +42,10 @@ pub fn units(paths: &[PathBuf], errors: &mut Vec<String>) -> anyhow::Result<Vec<
                 .map_err(|e| anyhow::anyhow!("{}: cannot read directory: {e}", p.display()))?;
             for entry in rd.flatten() {
                 let path = entry.path();
-                if path.is_file() {
-                    if let Some(kind) = classify(&path) {
-                        found.push((path, kind));
-                    }
+                if path.is_file()
+                    && let Some(kind) = classify(&path)
+                {
+                    found.push((path, kind));
                 }
             }
             if found.is_empty() {

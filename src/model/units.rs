@@ -217,14 +217,14 @@ impl Quantity {
                 min: min_unit,
             });
         }
-        if let Some(max) = max_exclusive {
-            if q.base() / min_unit.base_factor() >= max {
-                return Err(UnitError::TooLarge {
-                    value: value.to_string(),
-                    max,
-                    min: min_unit,
-                });
-            }
+        if let Some(max) = max_exclusive
+            && q.base() / min_unit.base_factor() >= max
+        {
+            return Err(UnitError::TooLarge {
+                value: value.to_string(),
+                max,
+                min: min_unit,
+            });
         }
         Ok(q)
     }
@@ -242,7 +242,7 @@ impl Quantity {
         }
         let base = self.base();
         let f = unit.base_factor();
-        (base % f == 0)
+        base.is_multiple_of(f)
             .then(|| u64::try_from(base / f).ok())
             .flatten()
             .map(|amount| Quantity::new(amount, unit))

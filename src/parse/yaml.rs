@@ -109,10 +109,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     let mut in_doc = false;
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| SyntaxError {
             line: e.marker().line(),
             col: e.marker().col() + 1,

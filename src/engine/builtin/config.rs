@@ -297,10 +297,10 @@ fn old_and_new(ctx: &Ctx, em: &mut Emitter) {
     }
 }
 
-fn problems<'a>(
-    cfg: &'a YamlConfig,
+fn problems(
+    cfg: &YamlConfig,
     kind: ProblemKind,
-) -> impl Iterator<Item = (&'a ConfigEntry, &'a crate::model::config::ValueProblem)> {
+) -> impl Iterator<Item = (&ConfigEntry, &crate::model::config::ValueProblem)> {
     cfg.entries.iter().flat_map(move |e| {
         e.problems
             .iter()

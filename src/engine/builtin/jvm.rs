@@ -455,34 +455,36 @@ fn jdk17_refuses_combination(j: &JvmConfig, em: &mut Emitter) {
             _ => {}
         }
     }
-    if let (Some((xms, a)), Some((xmx, b))) = (initial, max) {
-        if a > b {
-            let f = em.emit(
+    if let (Some((xms, a)), Some((xmx, b))) = (initial, max)
+        && a > b
+    {
+        let f = em.emit(
                 format!(
                     "JDK 17 refuses `{}` with `{}` (\"Initial heap size set to a larger value than the maximum heap size\")",
                     xms.parsed.text, xmx.parsed.text
                 ),
                 at(xms),
             );
-            f.evidence.push(Evidence {
-                expected: Some(format!("<= {}", human_bytes(b))),
-                ..ev(xms)
-            });
-            f.evidence.push(ev(xmx));
-            let size = match &xmx.parsed.kind {
-                OptionKind::ValueFlag { value, .. } => value.as_str(),
-                _ => xmx.parsed.text.get(4..).unwrap_or_default(),
-            };
-            let new = match &xms.parsed.kind {
-                OptionKind::ValueFlag { .. } => format!("-XX:InitialHeapSize={size}"),
-                _ => format!("-Xms{size}"),
-            };
-            f.fixes.push(replace(xms, new, Safety::Safe));
-        }
+        f.evidence.push(Evidence {
+            expected: Some(format!("<= {}", human_bytes(b))),
+            ..ev(xms)
+        });
+        f.evidence.push(ev(xmx));
+        let size = match &xmx.parsed.kind {
+            OptionKind::ValueFlag { value, .. } => value.as_str(),
+            _ => xmx.parsed.text.get(4..).unwrap_or_default(),
+        };
+        let new = match &xms.parsed.kind {
+            OptionKind::ValueFlag { .. } => format!("-XX:InitialHeapSize={size}"),
+            _ => format!("-Xms{size}"),
+        };
+        f.fixes.push(replace(xms, new, Safety::Safe));
     }
-    if let Some((o, kib)) = stack_kib {
-        if kib > 0 && kib < u128::from(jvm::JDK17_MIN_STACK_KIB) {
-            let f = em.emit(
+    if let Some((o, kib)) = stack_kib
+        && kib > 0
+        && kib < u128::from(jvm::JDK17_MIN_STACK_KIB)
+    {
+        let f = em.emit(
                 format!(
                     "JDK 17 refuses `{}` (\"The Java thread stack size specified is too small. Specify at least {}k\")",
                     o.parsed.text,
@@ -490,13 +492,12 @@ fn jdk17_refuses_combination(j: &JvmConfig, em: &mut Emitter) {
                 ),
                 at(o),
             );
-            f.evidence.push(Evidence {
-                expected: Some(format!(">= {}k", jvm::JDK17_MIN_STACK_KIB)),
-                ..ev(o)
-            });
-            // 256k is what every Cassandra release ships.
-            f.fixes.push(replace(o, "-Xss256k".into(), Safety::Safe));
-        }
+        f.evidence.push(Evidence {
+            expected: Some(format!(">= {}k", jvm::JDK17_MIN_STACK_KIB)),
+            ..ev(o)
+        });
+        // 256k is what every Cassandra release ships.
+        f.fixes.push(replace(o, "-Xss256k".into(), Safety::Safe));
     }
     if collectors.len() > 1 {
         let (first, _) = collectors[0];

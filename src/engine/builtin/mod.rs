@@ -30,7 +30,7 @@ pub struct Builtin {
 }
 
 impl Builtin {
-    fn into_rule(&self) -> Rule {
+    fn to_rule(&self) -> Rule {
         Rule {
             meta: RuleMeta {
                 id: self.id.into(),
@@ -67,6 +67,6 @@ pub fn all() -> Vec<Rule> {
         .iter()
         .chain(jvm::RULES.iter())
         .chain(startup::RULES.iter())
-        .map(Builtin::into_rule)
+        .map(Builtin::to_rule)
         .collect()
 }
