@@ -333,6 +333,12 @@ fn detect_version(
             ),
         };
     };
+    // Detection reads every catalogue: parse them side by side rather than one after another.
+    std::thread::scope(|s| {
+        for v in Version::ALL {
+            s.spawn(move || Catalog::get(v));
+        }
+    });
     let score = |v: Version| -> i64 {
         let c = Catalog::get(v);
         entries
