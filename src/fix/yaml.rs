@@ -7,7 +7,7 @@
 use crate::catalog::convert::{self, OldNumber};
 use crate::catalog::{Catalog, Lookup};
 use crate::engine::{Fix, Safety};
-use crate::model::config::{Resolution, YamlConfig};
+use crate::model::config::YamlConfig;
 use crate::model::units::{Dimension, Quantity, Unit};
 
 /// Builds a `SetConfig` fix setting the canonical `setting` to `value` (written in 4.1+
@@ -227,12 +227,6 @@ fn keep_last(lines: &mut Vec<String>, key: &str) {
             _ => return,
         }
     }
-}
-
-/// True when the file's entry for `setting` is written with a deprecated old name.
-pub fn uses_old_name(cfg: &YamlConfig, setting: &str) -> bool {
-    cfg.entry_for(setting)
-        .is_some_and(|e| matches!(e.resolution, Resolution::Old { .. }))
 }
 
 #[cfg(test)]

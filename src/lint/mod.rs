@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, Lookup, Version};
 use crate::engine::{Engine, Finding, Outcome, Severity};
-use crate::model::config::{self, InputError, SourceFile};
+use crate::model::config::{self, SourceFile};
 use crate::model::{HostFacts, JvmConfig, Metrics, Node, Snapshot};
 use crate::report::{self, Format, Report, Target};
 
@@ -466,13 +466,4 @@ impl Baseline {
         }
         (kept, dropped)
     }
-}
-
-/// Parses cassandra.yaml text for tests and tools that do not go through files.
-pub fn load_yaml(
-    path: &str,
-    text: &str,
-    version: Version,
-) -> Result<config::YamlConfig, InputError> {
-    config::load(path, text, version)
 }

@@ -4,7 +4,7 @@
 //! Interpretation records problems as facts (`ValueProblem`) instead of judging them; the
 //! config rules turn those facts into findings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -45,6 +45,9 @@ pub struct ConfigEntry {
     #[serde(skip)]
     pub node: Node,
     pub problems: Vec<ValueProblem>,
+    /// The loaded value, for the occurrence Cassandra keeps when it loads.
+    #[serde(skip)]
+    pub value: Option<SettingValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -152,6 +155,11 @@ impl YamlConfig {
         let catalog = Catalog::get(version);
         let mut entries = Vec::new();
         let all = root.entries().unwrap_or(&[]);
+        let last_of: HashMap<&str, usize> = all
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.as_str(), i))
+            .collect();
         for (i, e) in all.iter().enumerate() {
             let lookup = catalog.lookup(&e.key);
             let resolution = match lookup {
@@ -167,12 +175,14 @@ impl YamlConfig {
             };
             let mut problems = Vec::new();
             // SnakeYAML keeps only the last occurrence of a duplicated key and never parses the
-            // earlier values, so only the last one can have problems (CFG-008 still reports the
-            // duplication).
-            let overridden = all[i + 1..].iter().any(|later| later.key == e.key);
-            if let (Some(l), false) = (lookup, overridden) {
-                let _ = interpret_value(l, &e.value, &e.key, &mut problems);
-            }
+            // earlier values, so only the last one has a value or problems (CFG-008 still
+            // reports the duplication).
+            let value = match lookup {
+                Some(l) if last_of[e.key.as_str()] == i => {
+                    interpret_value(l, &e.value, &e.key, &mut problems)
+                }
+                _ => None,
+            };
             entries.push(ConfigEntry {
                 key: e.key.clone(),
                 line: e.key_pos.line,
@@ -182,6 +192,7 @@ impl YamlConfig {
                 value_line: e.value.pos.line,
                 node: e.value.clone(),
                 problems,
+                value,
             });
         }
         let settings = effective_settings(catalog, &entries);
@@ -230,17 +241,13 @@ fn effective_settings(catalog: &Catalog, entries: &[ConfigEntry]) -> BTreeMap<St
         );
     }
     for e in entries {
-        let (param, lookup) = match &e.resolution {
-            Resolution::Current { param } => (param, catalog.lookup(param)),
-            Resolution::Old { .. } => (&e.key, catalog.lookup(&e.key)),
-            Resolution::Unknown => continue,
-        };
-        let Some(lookup) = lookup else { continue };
-        let mut scratch = Vec::new();
-        let Some(value) = interpret_value(lookup, &e.node, param, &mut scratch) else {
+        let (Resolution::Current { param } | Resolution::Old { param, .. }) = &e.resolution else {
             continue;
         };
-        let canonical = Catalog::canonical_name(&lookup.param().name);
+        let Some(value) = e.value.clone() else {
+            continue;
+        };
+        let canonical = Catalog::canonical_name(param);
         out.insert(
             canonical.clone(),
             Setting {
