@@ -2,9 +2,13 @@
 
 use std::io::{IsTerminal, Write};
 
+use anyhow::Context as _;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
-use crate::cli::{Cli, ColorChoice, Command, ExplainArgs, LintArgs, ListFormat, RulesArgs};
+use crate::cli::{
+    AnalyzeArgs, Cli, CollectArgs, CollectHostArgs, ColorChoice, Command, ExplainArgs, LintArgs,
+    ListFormat, RulesArgs, SourceArgs,
+};
 use crate::engine::Engine;
 use crate::exit;
 use crate::lint::{self, LintOptions};
@@ -15,6 +19,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Lint(a) => lint_cmd(a),
         Command::Rules(a) => rules_cmd(a),
         Command::Explain(a) => explain_cmd(a),
+        Command::Collect(a) => collect_cmd(a),
+        Command::Analyze(a) => analyze_cmd(a),
+        Command::CollectHost(a) => collect_host_cmd(a),
     }
 }
 
@@ -43,9 +50,9 @@ fn lint_cmd(a: LintArgs) -> anyhow::Result<i32> {
         cores: a.cores,
         ram_bytes: a.ram,
         data_disks: a.disks,
-        swap_bytes: None,
         source: (a.cores.is_some() || a.ram.is_some() || a.disks.is_some())
             .then(|| "flags".to_string()),
+        ..HostFacts::default()
     };
     let opts = LintOptions {
         paths: a.paths,
@@ -187,3 +194,303 @@ fn explain_cmd(a: ExplainArgs) -> anyhow::Result<i32> {
     print_stdout(&s)?;
     Ok(exit::OK)
 }
+
+/// Progress on stderr: phases and a node counter, drawn only on a terminal so logs and pipes
+/// stay clean.
+struct StderrReporter {
+    tty: bool,
+}
+
+impl StderrReporter {
+    fn new() -> Self {
+        StderrReporter {
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl crate::collect::run::Reporter for StderrReporter {
+    fn phase(&self, what: &str) {
+        if self.tty {
+            eprint!("\r\x1b[2Kcasstune: {what}…");
+        }
+    }
+    fn node_done(&self, node: &str, done: usize, total: usize, ok: bool) {
+        if self.tty {
+            let width = 24;
+            let filled = done * width / total.max(1);
+            eprint!(
+                "\r\x1b[2Kcasstune: nodes [{}{}] {done}/{total} ({node}{})",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                if ok { "" } else { ": errors" }
+            );
+        }
+    }
+}
+
+impl Drop for StderrReporter {
+    fn drop(&mut self) {
+        if self.tty {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+/// `NODE=VALUE` or `VALUE`.
+fn node_value(s: &str) -> (Option<String>, std::path::PathBuf) {
+    match s.split_once('=') {
+        Some((n, v)) if !n.is_empty() && !n.contains('/') => (Some(n.to_string()), v.into()),
+        _ => (None, s.into()),
+    }
+}
+
+fn read_password_file(p: &std::path::Path, warnings: &mut Vec<String>) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the password file: {e}", p.display()))?;
+    crate::collect::cqlshrc::warn_if_readable(p, warnings);
+    let line = text.lines().next().unwrap_or_default().trim_end_matches('\r').to_string();
+    anyhow::ensure!(!line.is_empty(), "{}: the password file is empty (expected the password on its first line)", p.display());
+    Ok(line)
+}
+
+/// Flags (and their environment variables) first, then the password file, then cqlshrc.
+fn collect_options(a: &SourceArgs, warnings: &mut Vec<String>) -> anyhow::Result<(crate::collect::run::CollectOptions, Vec<String>)> {
+    use crate::collect::cql::{CqlOptions, TlsOptions};
+    use crate::collect::cqlshrc;
+    let rc = if a.no_cqlshrc {
+        None
+    } else {
+        match a.cqlshrc.clone().or_else(cqlshrc::default_path) {
+            Some(p) => {
+                let explicit = a.cqlshrc.is_some();
+                match cqlshrc::read(&p)? {
+                    Some(rc) => Some(rc),
+                    None if explicit => anyhow::bail!("{}: no such cqlshrc file", p.display()),
+                    None => None,
+                }
+            }
+            None => None,
+        }
+    };
+    if let Some(rc) = &rc {
+        warnings.extend(rc.warnings.iter().cloned());
+    }
+    let mut contact_points = a.contact_points.clone();
+    if contact_points.is_empty()
+        && a.metrics_url.is_empty()
+        && a.prometheus_server.is_none()
+        && let Some(h) = rc.as_ref().and_then(|r| r.hostname.clone())
+    {
+        contact_points.push(h);
+    }
+    let username = a.username.clone().or_else(|| rc.as_ref().and_then(|r| r.username.clone()));
+    let password = match (&a.password, &a.password_file) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(f)) => Some(read_password_file(f, warnings)?),
+        (None, None) => rc.as_ref().and_then(|r| r.password.clone()),
+    };
+    let rc_ssl = rc.as_ref().and_then(|r| r.ssl).unwrap_or(false);
+    let tls = if a.tls || a.tls_ca.is_some() || a.tls_cert.is_some() || a.tls_insecure || rc_ssl {
+        Some(TlsOptions {
+            ca_file: a.tls_ca.clone().or_else(|| rc.as_ref().and_then(|r| r.certfile.clone())),
+            client_cert: a.tls_cert.clone().or_else(|| rc.as_ref().and_then(|r| r.usercert.clone())),
+            client_key: a.tls_key.clone().or_else(|| rc.as_ref().and_then(|r| r.userkey.clone())),
+            insecure: a.tls_insecure || rc.as_ref().and_then(|r| r.validate) == Some(false),
+        })
+    } else {
+        None
+    };
+    let port = match (a.port, rc.as_ref().and_then(|r| r.port)) {
+        (9042, Some(p)) => p,
+        (p, _) => p,
+    };
+    let cql = (!contact_points.is_empty()).then(|| CqlOptions {
+        contact_points: contact_points.clone(),
+        port,
+        username: username.clone(),
+        password: password.clone(),
+        tls: tls.clone(),
+        connect_timeout: a.connect_timeout,
+        request_timeout: a.timeout,
+        node_timeout: a.node_timeout,
+        concurrency: a.concurrency,
+        trace_window: a.trace_window,
+        trace_limit: a.trace_limit,
+        probe_traces: a.probe_traces,
+        row_cap: a.row_cap.max(1),
+    });
+    let mut recorded = vec![
+        ("contact_points".to_string(), contact_points.join(",")),
+        ("port".to_string(), port.to_string()),
+        ("tls".to_string(), tls.is_some().to_string()),
+        ("authenticated".to_string(), username.is_some().to_string()),
+        ("interval_seconds".to_string(), a.interval.as_secs_f64().to_string()),
+        ("probe_traces".to_string(), a.probe_traces.to_string()),
+    ];
+    if let Some(s) = &a.prometheus_server {
+        recorded.push(("prometheus_server".into(), s.clone()));
+        recorded.push(("window_seconds".into(), a.window.as_secs().to_string()));
+    }
+    if let Some(p) = a.metrics_port {
+        recorded.push(("metrics_port".into(), p.to_string()));
+    }
+    let opts = crate::collect::run::CollectOptions {
+        cql,
+        metrics_urls: a.metrics_url.clone(),
+        metrics_port: a.metrics_port,
+        metrics_path: a.metrics_path.clone(),
+        interval: a.interval,
+        scrape_timeout: a.timeout,
+        prometheus_server: a.prometheus_server.clone(),
+        window: a.window,
+        prometheus_selector: a.prometheus_selector.clone(),
+        config_dirs: a.config.iter().map(|c| node_value(c)).collect(),
+        host_facts: a.host_facts.iter().map(|c| node_value(c)).collect(),
+        local_host: !a.no_local_host,
+        concurrency: a.concurrency.max(1),
+        recorded_options: recorded,
+    };
+    let secrets: Vec<String> = password.into_iter().collect();
+    Ok((opts, secrets))
+}
+
+/// Runs a collection and reports its failures on stderr. `None` when nothing at all was
+/// collected (the errors were printed).
+fn run_collection(a: &SourceArgs) -> anyhow::Result<(Option<crate::snapshot::Archive>, Vec<String>)> {
+    let mut warnings = Vec::new();
+    let (opts, secrets) = collect_options(a, &mut warnings)?;
+    for w in &warnings {
+        eprintln!("casstune: warning: {w}");
+    }
+    anyhow::ensure!(
+        opts.cql.is_some() || !opts.metrics_urls.is_empty() || opts.prometheus_server.is_some() || !opts.config_dirs.is_empty() || !opts.host_facts.is_empty(),
+        "nothing to collect: give contact points (-c HOST), --metrics-url, --prometheus-server or --config (see `casstune collect --help`)"
+    );
+    let archive = {
+        let reporter = StderrReporter::new();
+        crate::collect::run::collect(&opts, &reporter)?
+    };
+    for n in &archive.manifest.nodes {
+        for e in &n.errors {
+            eprintln!("casstune: {}: {}: {}", n.id, e.source, e.message);
+        }
+    }
+    for e in &archive.manifest.errors {
+        eprintln!("casstune: {}: {}", e.source, e.message);
+    }
+    let empty = archive.members().next().is_none();
+    Ok(((!empty).then_some(archive), secrets))
+}
+
+fn collect_cmd(a: CollectArgs) -> anyhow::Result<i32> {
+    let (archive, secrets) = run_collection(&a.source)?;
+    let Some(mut archive) = archive else {
+        eprintln!("casstune: error: nothing was collected; no snapshot written");
+        return Ok(exit::ERROR);
+    };
+    archive.write(&a.output, &secrets)?;
+    let nodes = archive.manifest.nodes.len();
+    let failed = archive.manifest.nodes.iter().filter(|n| !n.errors.is_empty()).count();
+    eprintln!(
+        "casstune: wrote {} ({} node{}, {} member{}, {:.1} s){}",
+        a.output.display(),
+        nodes,
+        if nodes == 1 { "" } else { "s" },
+        archive.manifest.members.len(),
+        if archive.manifest.members.len() == 1 { "" } else { "s" },
+        archive.manifest.duration_seconds,
+        if archive.is_partial() {
+            format!("; partial: {failed} node(s) and {} source(s) with errors (listed above and in the manifest)", archive.manifest.errors.len())
+        } else {
+            String::new()
+        }
+    );
+    Ok(if archive.is_partial() { exit::PARTIAL } else { exit::OK })
+}
+
+fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
+    let archive = match &a.snapshot {
+        Some(p) => crate::snapshot::Archive::read(p)?,
+        None => {
+            anyhow::ensure!(
+                a.source.any(),
+                "give a snapshot file, or live flags such as -c HOST (see `casstune analyze --help`)"
+            );
+            let (archive, secrets) = run_collection(&a.source)?;
+            let Some(mut archive) = archive else {
+                eprintln!("casstune: error: nothing was collected; nothing to analyse");
+                return Ok(exit::ERROR);
+            };
+            if let Some(p) = &a.save {
+                archive.write(p, &secrets)?;
+                eprintln!("casstune: saved the collection to {}", p.display());
+            }
+            archive
+        }
+    };
+    let opts = crate::analyze::AnalyzeOptions {
+        format: a.format,
+        fail_on: a.fail_on.into(),
+        rules_dir: a.rules_dir.clone(),
+        fix_diff: a.fix_diff.clone(),
+        color: use_color(a.color),
+    };
+    let run = crate::analyze::run(&archive, &opts)?;
+    if a.snapshot.is_some() {
+        if let Some(c) = crate::analyze::load::collection_errors(&archive) {
+            for e in c {
+                eprintln!("casstune: collection error: {e}");
+            }
+        }
+    }
+    for p in &run.problems {
+        eprintln!("casstune: warning: {p}");
+    }
+    print_stdout(&run.output)?;
+    for n in &run.notes {
+        eprintln!("casstune: {n}");
+    }
+    Ok(if run.partial {
+        exit::PARTIAL
+    } else if run.failed {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn collect_host_cmd(a: CollectHostArgs) -> anyhow::Result<i32> {
+    let opts = crate::collect::host::HostOptions {
+        root: a.root,
+        data_dirs: a.data_dir,
+        commitlog_dir: a.commitlog_dir,
+        pid: a.pid,
+    };
+    let facts = crate::collect::host::gather(&opts);
+    let json = crate::collect::host::to_json(&facts);
+    for e in &facts.errors {
+        eprintln!("casstune: warning: {e}");
+    }
+    match &a.output {
+        Some(p) => {
+            std::fs::write(p, &json).with_context(|| format!("{}: cannot write", p.display()))?;
+            eprintln!("casstune: wrote host facts to {}", p.display());
+        }
+        None => print_stdout(&json)?,
+    }
+    Ok(exit::OK)
+}
+
+// TEMPORARY: stands in until src/snapshot/archive.rs provides the inherent methods (which
+// take precedence over this trait once they exist).
+#[allow(dead_code)]
+trait ArchiveIoShim: Sized {
+    fn write(&mut self, _p: &std::path::Path, _s: &[String]) -> anyhow::Result<()> {
+        anyhow::bail!("snapshot writing is not built yet")
+    }
+    fn read(_p: &std::path::Path) -> anyhow::Result<Self> {
+        anyhow::bail!("snapshot reading is not built yet")
+    }
+}
+impl ArchiveIoShim for crate::snapshot::Archive {}

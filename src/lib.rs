@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: collect → [`model::Snapshot`] → [`engine`] → findings → [`report`].
 
+pub mod analyze;
 pub mod catalog;
 pub mod cli;
 pub mod collect;
@@ -12,6 +13,7 @@ pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod report;
+pub mod snapshot;
 
 use clap::Parser;
 
@@ -23,6 +25,8 @@ pub mod exit {
     pub const FINDINGS: i32 = 1;
     /// Usage or input error.
     pub const ERROR: i32 = 2;
+    /// A collection finished but some node or source failed: the result is partial.
+    pub const PARTIAL: i32 = 3;
 }
 
 /// Parses the command line, runs the command and returns the process exit code.

@@ -21,17 +21,23 @@
 //! assert_eq!(m.value("cache.key.hit_ratio", &[]), Some(0.87));
 //! ```
 //!
-//! Left to the collector: HTTP, taking two scrapes to turn counters into rates, keeping the
-//! raw text, and non-UTF-8 input (decode first; this API takes `&str`).
+//! HTTP lives in [`scrape`](mod@scrape): [`scrape()`] and [`scrape_all()`] fetch expositions
+//! (two scrapes per endpoint when an interval is given, so counters become rates), and
+//! [`node_metrics()`] turns one or two scrapes into [`Metrics`](crate::model::Metrics).
 
-mod dialect;
+pub(crate) mod dialect;
 mod normalise;
 pub mod parse;
+pub mod scrape;
 pub mod vocab;
 
 pub use dialect::Dialect;
 pub use normalise::{Metric, Normalised, bucket_quantile, detect, dialect_scores, normalise};
 pub use parse::{
     ErrorKind, Exposition, Family, Label, MAX_ERRORS, MetricType, ParseError, Sample, parse,
+};
+pub use scrape::{
+    EndpointResult, MAX_BODY_BYTES, ScrapeError, ScrapeText, http_client, node_metrics, scrape,
+    scrape_all, scrape_metrics,
 };
 pub use vocab::{MetricUnit, Stat, ValueKind, VocabEntry, vocabulary};

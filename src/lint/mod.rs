@@ -15,7 +15,7 @@ use crate::model::config::{self, SourceFile};
 use crate::model::{HostFacts, JvmConfig, Metrics, Node, Snapshot};
 use crate::report::{self, Format, Report, Target};
 
-pub use discover::{FileKind, Unit};
+pub use discover::{FileKind, Unit, classify, units as discover_units};
 
 /// Everything `lint` needs, independent of the command line.
 #[derive(Debug, Clone)]
@@ -170,23 +170,47 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 }
 
 fn build_node(unit: &Unit, opts: &LintOptions, errors: &mut Vec<String>) -> Option<Node> {
+    let mut texts = Vec::new();
+    for (path, kind) in &unit.files {
+        match read_text(path) {
+            Ok(t) => texts.push((path.display().to_string(), t, *kind)),
+            Err(e) => errors.push(e),
+        }
+    }
+    let given = NodeInputs {
+        version: opts.version,
+        jdk: opts.jdk,
+        host: opts.host.clone(),
+    };
+    node_from_texts(&unit.id, texts, &given, errors)
+}
+
+/// What the caller knows about a node beyond its files.
+#[derive(Debug, Clone, Default)]
+pub struct NodeInputs {
+    /// The Cassandra version when known (flag, or `release_version` of a live node).
+    pub version: Option<Version>,
+    pub jdk: Option<u32>,
+    pub host: HostFacts,
+}
+
+/// A node from its config files' text: (shown path, text, kind). Parse errors go to `errors`
+/// (file:line: what was expected); `None` when no file could be used.
+pub fn node_from_texts(
+    id: &str,
+    texts: Vec<(String, String, FileKind)>,
+    given: &NodeInputs,
+    errors: &mut Vec<String>,
+) -> Option<Node> {
     let mut yaml: Option<(String, String, crate::parse::yaml::Node)> = None;
     let mut jvm_files = Vec::new();
-    for (path, kind) in &unit.files {
-        let shown = path.display().to_string();
-        let text = match read_text(path) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
+    for (shown, text, kind) in texts {
         match kind {
             FileKind::CassandraYaml => match config::parse_root(&shown, &text) {
                 Ok(root) => yaml = Some((shown, text, root)),
                 Err(e) => errors.push(e.to_string()),
             },
-            FileKind::JvmOptions | FileKind::EnvSh => jvm_files.push((shown, text, *kind)),
+            FileKind::JvmOptions | FileKind::EnvSh => jvm_files.push((shown, text, kind)),
         }
     }
     if yaml.is_none() && jvm_files.is_empty() {
@@ -197,11 +221,11 @@ fn build_node(unit: &Unit, opts: &LintOptions, errors: &mut Vec<String>) -> Opti
         .iter()
         .filter(|(_, _, k)| *k == FileKind::EnvSh)
         .find_map(|(_, text, _)| version_from_env_sh(text));
-    let (version, version_source) = match opts.version {
+    let (version, version_source) = match given.version {
         Some(v) => (v, "--cassandra-version".to_string()),
         None => detect_version(yaml.as_ref().map(|(_, _, r)| r), &jvm_names, env_hint),
     };
-    let target_jdk = opts.jdk.unwrap_or_else(|| target_jdk(version, &jvm_names));
+    let target_jdk = given.jdk.unwrap_or_else(|| target_jdk(version, &jvm_names));
     let mut jvm = JvmConfig::default();
     for (path, text, kind) in jvm_files {
         let file = SourceFile {
@@ -213,7 +237,7 @@ fn build_node(unit: &Unit, opts: &LintOptions, errors: &mut Vec<String>) -> Opti
             _ => {
                 let (jdk, specific) = jdk_of_file(&path, version);
                 // --jdk says which JDK runs every file given, whatever the file names say.
-                let jdk = if specific && opts.jdk.is_none() {
+                let jdk = if specific && given.jdk.is_none() {
                     jdk
                 } else {
                     target_jdk
@@ -226,13 +250,14 @@ fn build_node(unit: &Unit, opts: &LintOptions, errors: &mut Vec<String>) -> Opti
         config::YamlConfig::interpret(SourceFile { path, text }, &root, version)
     });
     Some(Node {
-        id: unit.id.clone(),
+        id: id.to_string(),
         version,
         version_source,
         config,
         jvm: (!jvm.is_empty()).then_some(jvm),
-        host: opts.host.clone(),
+        host: given.host.clone(),
         metrics: Metrics::default(),
+        live: None,
     })
 }
 

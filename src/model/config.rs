@@ -31,6 +31,9 @@ pub struct YamlConfig {
     /// Effective value per canonical (5.0) name: what the file sets (last one wins), else the
     /// version's built-in default.
     pub settings: BTreeMap<String, Setting>,
+    /// Rebuilt from a running node's `system_views.settings` rather than read from a file:
+    /// the node evidently started, and there is no file to patch.
+    pub running: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -201,6 +204,7 @@ impl YamlConfig {
             version,
             entries,
             settings,
+            running: false,
         }
     }
 

@@ -5,7 +5,11 @@
 //! so newer rules can re-read old snapshots.
 
 pub mod config;
+pub mod host;
 pub mod jvm;
+pub mod metrics;
+pub mod schema;
+pub mod traces;
 pub mod units;
 
 use std::collections::BTreeMap;
@@ -15,7 +19,13 @@ use serde::Serialize;
 use crate::catalog::Version;
 
 pub use config::{ConfigEntry, Setting, SettingValue, YamlConfig};
+pub use host::HostFacts;
 pub use jvm::JvmConfig;
+pub use metrics::Metrics;
+pub use schema::{Keyspace, Schema, Table};
+pub use traces::{TraceEvent, TraceSession};
+
+use crate::snapshot::Rows;
 
 /// Everything known about a cluster at one point in time.
 #[derive(Debug, Default, Serialize)]
@@ -23,6 +33,19 @@ pub struct Snapshot {
     pub cluster: Cluster,
     pub nodes: Vec<Node>,
     pub schema: Schema,
+    pub traces: Vec<TraceSession>,
+    /// How the facts were gathered, for a live or saved collection (`None` for lint).
+    pub collection: Option<Collection>,
+}
+
+/// What the collection recorded about itself.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Collection {
+    pub created_at: String,
+    pub tool_version: String,
+    pub format_version: u32,
+    /// `node: source: message` for every failure, nodes first.
+    pub errors: Vec<String>,
 }
 
 impl Snapshot {
@@ -43,6 +66,7 @@ impl Snapshot {
 #[derive(Debug, Default, Serialize)]
 pub struct Cluster {
     pub name: Option<String>,
+    pub partitioner: Option<String>,
 }
 
 /// One node, or for lint one configuration directory standing in for a node.
@@ -57,35 +81,25 @@ pub struct Node {
     pub jvm: Option<JvmConfig>,
     pub host: HostFacts,
     pub metrics: Metrics,
+    /// A live node's identity and place (`None` for lint).
+    pub live: Option<LiveNode>,
 }
 
-/// Facts about the machine a node runs on; every field is optional because each source
-/// (flags, `collect-host`, /proc) may know only some.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct HostFacts {
-    pub cores: Option<u32>,
-    pub ram_bytes: Option<u128>,
-    /// Number of separate data disks.
-    pub data_disks: Option<u32>,
-    pub swap_bytes: Option<u128>,
-    /// Where the facts came from ("flags", "collect-host", …).
-    pub source: Option<String>,
-}
-
-/// Node metrics, normalised to casstune's vocabulary (filled by the collectors).
+/// What CQL told about a node, with its node-local tables as collected.
 #[derive(Debug, Default, Serialize)]
-pub struct Metrics {
-    pub values: BTreeMap<String, f64>,
+pub struct LiveNode {
+    pub address: String,
+    pub host_id: Option<String>,
+    pub datacenter: Option<String>,
+    pub rack: Option<String>,
+    pub release_version: Option<String>,
+    /// `system.local`, `system.size_estimates`, `system_views.*` by table name.
+    pub tables: BTreeMap<String, Rows>,
 }
 
-/// Keyspaces and tables (filled by the CQL collector).
-#[derive(Debug, Default, Serialize)]
-pub struct Schema {
-    pub keyspaces: Vec<Keyspace>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct Keyspace {
-    pub name: String,
-    pub replication: BTreeMap<String, String>,
+impl LiveNode {
+    /// Rows of a node-local table, e.g. `system_views.thread_pools`.
+    pub fn table(&self, name: &str) -> Option<&Rows> {
+        self.tables.get(name)
+    }
 }

@@ -1,0 +1,484 @@
+//! From a snapshot archive to the [`Snapshot`] model: the raw members are read again with
+//! this build's parsers, so an old snapshot profits from newer casstune.
+//!
+//! Every problem (a malformed member, an unknown Cassandra version, a scrape that does not
+//! parse) becomes a line in the returned list; the node is still loaded with what was usable.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::catalog::Version;
+use crate::collect::metrics::ScrapeInfo;
+use crate::collect::prometheus::scrape::node_metrics;
+use crate::lint::{self, FileKind, NodeInputs};
+use crate::model::config::{self, SourceFile};
+use crate::model::schema::{Column, Index, Keyspace, SizeEstimate, Table};
+use crate::model::{Cluster, Collection, HostFacts, LiveNode, Metrics, Node, Schema, Snapshot, TraceEvent, TraceSession};
+use crate::snapshot::{Archive, Rows};
+
+/// Builds the model. `problems` lists what could not be used, each naming the member.
+pub fn snapshot(archive: &Archive, problems: &mut Vec<String>) -> Snapshot {
+    let m = &archive.manifest;
+    let errors = collection_errors(archive).unwrap_or_default();
+    let mut snap = Snapshot {
+        cluster: Cluster {
+            name: m.cluster_name.clone(),
+            partitioner: None,
+        },
+        schema: schema(archive, problems),
+        traces: traces(archive, problems),
+        collection: Some(Collection {
+            created_at: m.created_at.clone(),
+            tool_version: m.tool_version.clone(),
+            format_version: m.format_version,
+            errors,
+        }),
+        nodes: Vec::new(),
+    };
+    for entry in &m.nodes {
+        if let Some(node) = node(archive, &entry.id, entry.release_version.as_deref(), problems) {
+            if snap.cluster.partitioner.is_none() {
+                snap.cluster.partitioner = node
+                    .live
+                    .as_ref()
+                    .and_then(|l| first_value(l.table("system.local")?, "partitioner"))
+                    .map(str::to_string);
+            }
+            estimates(&node, &mut snap.schema);
+            snap.nodes.push(node);
+        }
+    }
+    snap
+}
+
+/// The collection's recorded failures, `node: source: message`; `None` when there were none.
+pub fn collection_errors(archive: &Archive) -> Option<Vec<String>> {
+    let m = &archive.manifest;
+    let mut out = Vec::new();
+    for n in &m.nodes {
+        for e in &n.errors {
+            out.push(format!("{}: {}: {}", n.id, e.source, e.message));
+        }
+    }
+    for e in &m.errors {
+        out.push(format!("{}: {}", e.source, e.message));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn rows(archive: &Archive, path: &str, problems: &mut Vec<String>) -> Option<Rows> {
+    match archive.get_json::<Rows>(path) {
+        Ok(r) => r,
+        Err(e) => {
+            problems.push(format!("{e:#}"));
+            None
+        }
+    }
+}
+
+fn first_value<'a>(rows: &'a Rows, col: &str) -> Option<&'a str> {
+    rows.rows.first()?.get(rows.col(col)?)?.as_str()
+}
+
+fn s(r: &BTreeMap<&str, &Value>, k: &str) -> String {
+    r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+}
+
+fn schema(archive: &Archive, problems: &mut Vec<String>) -> Schema {
+    let mut schema = Schema::default();
+    let Some(ks_rows) = rows(archive, "cluster/system_schema.keyspaces.json", problems) else {
+        return schema;
+    };
+    for r in ks_rows.records() {
+        let replication = r
+            .get("replication")
+            .and_then(|v| v.as_object())
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        schema.keyspaces.push(Keyspace {
+            name: s(&r, "keyspace_name"),
+            replication,
+            durable_writes: r.get("durable_writes").and_then(|v| v.as_bool()),
+            tables: Vec::new(),
+        });
+    }
+    for (member, is_view) in [("tables", false), ("views", true)] {
+        let Some(t_rows) = rows(archive, &format!("cluster/system_schema.{member}.json"), problems) else {
+            continue;
+        };
+        let name_col = if is_view { "view_name" } else { "table_name" };
+        for r in t_rows.records() {
+            let ks = s(&r, "keyspace_name");
+            let table = Table {
+                keyspace: ks.clone(),
+                name: s(&r, name_col),
+                is_view,
+                options: r
+                    .iter()
+                    .filter(|(k, _)| !matches!(**k, "keyspace_name" | "table_name" | "view_name"))
+                    .map(|(k, v)| (k.to_string(), (*v).clone()))
+                    .collect(),
+                ..Table::default()
+            };
+            if let Some(k) = schema.keyspaces.iter_mut().find(|k| k.name == ks) {
+                k.tables.push(table);
+            }
+        }
+    }
+    if let Some(c_rows) = rows(archive, "cluster/system_schema.columns.json", problems) {
+        for r in c_rows.records() {
+            if let Some(t) = table_mut(&mut schema, &s(&r, "keyspace_name"), &s(&r, "table_name")) {
+                t.columns.push(Column {
+                    name: s(&r, "column_name"),
+                    kind: s(&r, "kind"),
+                    position: r.get("position").and_then(|v| v.as_i64()).unwrap_or(-1),
+                    data_type: s(&r, "type"),
+                    clustering_order: r.get("clustering_order").and_then(|v| v.as_str()).map(str::to_string),
+                });
+            }
+        }
+    }
+    if let Some(i_rows) = rows(archive, "cluster/system_schema.indexes.json", problems) {
+        for r in i_rows.records() {
+            if let Some(t) = table_mut(&mut schema, &s(&r, "keyspace_name"), &s(&r, "table_name")) {
+                t.indexes.push(Index {
+                    name: s(&r, "index_name"),
+                    kind: s(&r, "kind"),
+                    options: r
+                        .get("options")
+                        .and_then(|v| v.as_object())
+                        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    for k in &mut schema.keyspaces {
+        k.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        for t in &mut k.tables {
+            t.columns.sort_by(|a, b| kind_rank(&a.kind).cmp(&kind_rank(&b.kind)).then(a.position.cmp(&b.position)).then(a.name.cmp(&b.name)));
+        }
+    }
+    schema.keyspaces.sort_by(|a, b| a.name.cmp(&b.name));
+    schema
+}
+
+fn kind_rank(kind: &str) -> u8 {
+    match kind {
+        "partition_key" => 0,
+        "clustering" => 1,
+        "static" => 2,
+        _ => 3,
+    }
+}
+
+fn table_mut<'a>(schema: &'a mut Schema, ks: &str, name: &str) -> Option<&'a mut Table> {
+    schema
+        .keyspaces
+        .iter_mut()
+        .find(|k| k.name == ks)?
+        .tables
+        .iter_mut()
+        .find(|t| t.name == name)
+}
+
+/// `system.size_estimates` rows are per token range; sum them per table for this node.
+fn estimates(node: &Node, schema: &mut Schema) {
+    let Some(rows) = node.live.as_ref().and_then(|l| l.table("system.size_estimates")) else {
+        return;
+    };
+    let mut acc: BTreeMap<(String, String), SizeEstimate> = BTreeMap::new();
+    let mut weighted: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for r in rows.records() {
+        let key = (s(&r, "keyspace_name"), s(&r, "table_name"));
+        let p = r.get("partitions_count").and_then(|v| v.as_i64()).unwrap_or(0);
+        let m = r.get("mean_partition_size").and_then(|v| v.as_i64()).unwrap_or(0);
+        let e = acc.entry(key.clone()).or_default();
+        e.partitions += p;
+        e.ranges += 1;
+        *weighted.entry(key).or_default() += p as f64 * m as f64;
+    }
+    for ((ks, t), mut e) in acc {
+        if e.partitions > 0 {
+            e.mean_partition_size = (weighted[&(ks.clone(), t.clone())] / e.partitions as f64).round() as i64;
+        }
+        if let Some(table) = table_mut(schema, &ks, &t) {
+            table.estimates.insert(node.id.clone(), e);
+        }
+    }
+}
+
+/// The version a live node reported; an unknown one falls back to the nearest line casstune
+/// knows, with a problem saying so.
+fn version_of(id: &str, release: Option<&str>, problems: &mut Vec<String>) -> (Version, String) {
+    let Some(r) = release else {
+        problems.push(format!("{id}: no release_version collected; assuming Cassandra 5.0"));
+        return (Version::V5_0, "assumed (no release_version)".into());
+    };
+    match r.parse::<Version>() {
+        Ok(v) => (v, format!("release_version {r}")),
+        Err(_) => {
+            let major: u32 = r.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+            let v = if major >= 5 { Version::V5_0 } else { Version::V3_11 };
+            problems.push(format!(
+                "{id}: Cassandra {r} is not a version casstune knows (3.11, 4.0, 4.1, 5.0); checked as {v}, so some findings may not apply"
+            ));
+            (v, format!("release_version {r}, checked as {v}"))
+        }
+    }
+}
+
+fn node(archive: &Archive, id: &str, release: Option<&str>, problems: &mut Vec<String>) -> Option<Node> {
+    let prefix = format!("nodes/{id}/");
+    let mut tables = BTreeMap::new();
+    let cql_prefix = format!("{prefix}cql/");
+    for path in archive.paths_under(&cql_prefix) {
+        let name = path[cql_prefix.len()..].trim_end_matches(".json").to_string();
+        if let Some(r) = rows(archive, path, problems) {
+            tables.insert(name, r);
+        }
+    }
+    let entry = archive.manifest.nodes.iter().find(|n| n.id == id)?;
+    let release = release
+        .map(str::to_string)
+        .or_else(|| tables.get("system.local").and_then(|r| first_value(r, "release_version")).map(str::to_string));
+    let (version, version_source) = version_of(id, release.as_deref(), problems);
+    let host = host_facts(archive, &format!("{prefix}host.json"), problems);
+    let metrics = metrics(archive, id, problems);
+
+    let files: Vec<(String, String, FileKind)> = archive
+        .paths_under(&format!("{prefix}files/"))
+        .filter_map(|p| {
+            let kind = lint::classify(std::path::Path::new(p))?;
+            Some((p.to_string(), archive.get_text(p)?.to_string(), kind))
+        })
+        .collect();
+    let given = NodeInputs {
+        version: Some(version),
+        jdk: None,
+        host: host.clone(),
+    };
+    let mut node = if files.is_empty() {
+        None
+    } else {
+        lint::node_from_texts(id, files, &given, problems)
+    }
+    .unwrap_or_else(|| Node {
+        id: id.to_string(),
+        version,
+        version_source: version_source.clone(),
+        config: None,
+        jvm: None,
+        host: host.clone(),
+        metrics: Metrics::default(),
+        live: None,
+    });
+    node.version_source = version_source;
+    node.metrics = metrics;
+    if node.config.is_none()
+        && let Some(settings) = tables.get("system_views.settings")
+    {
+        node.config = Some(config_from_settings(id, settings, version, problems));
+    }
+    node.live = Some(LiveNode {
+        address: id.to_string(),
+        host_id: entry.host_id.clone(),
+        datacenter: entry.datacenter.clone(),
+        rack: entry.rack.clone(),
+        release_version: release,
+        tables,
+    });
+    Some(node)
+}
+
+fn host_facts(archive: &Archive, path: &str, problems: &mut Vec<String>) -> HostFacts {
+    let Some(text) = archive.get_text(path) else {
+        return HostFacts::default();
+    };
+    match crate::collect::host::from_json(text, std::path::Path::new(path)) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(format!("{e:#}"));
+            HostFacts::default()
+        }
+    }
+}
+
+/// Metrics from the node's own scrapes when there are any, else from the Prometheus server.
+fn metrics(archive: &Archive, id: &str, problems: &mut Vec<String>) -> Metrics {
+    let dir = format!("nodes/{id}/metrics/");
+    if let Some(first) = archive.get_text(&format!("{dir}scrape-0.prom")) {
+        let info: Option<ScrapeInfo> = archive.get_json(&format!("{dir}scrape.json")).ok().flatten();
+        let seconds = info.as_ref().and_then(|i| {
+            let mid = |t: &crate::collect::metrics::ScrapeTiming| t.taken_at_unix_ms as f64 + t.elapsed_ms as f64 / 2.0;
+            Some((mid(i.scrapes.get(1)?) - mid(i.scrapes.first()?)) / 1000.0)
+        });
+        let second = archive.get_text(&format!("{dir}scrape-1.prom")).zip(seconds);
+        let (mut m, p) = node_metrics(first, second);
+        m.source = info.map(|i| format!("scrape {}", i.url));
+        problems.extend(p.into_iter().map(|p| format!("{id}: metrics: {p}")));
+        return m;
+    }
+    let server = format!("prometheus-server/metrics/{id}.json");
+    match archive.get_json::<Metrics>(&server) {
+        Ok(Some(m)) => m,
+        Ok(None) => Metrics::default(),
+        Err(e) => {
+            problems.push(format!("{e:#}"));
+            Metrics::default()
+        }
+    }
+}
+
+/// A live node without config files: its running settings (`system_views.settings`) written
+/// as the cassandra.yaml they amount to, so the config rules read them the same way.
+/// Findings point at `system_views.settings@<node>`; no file diff can come from it.
+fn config_from_settings(id: &str, rows: &Rows, version: Version, problems: &mut Vec<String>) -> config::YamlConfig {
+    let text = settings_yaml(rows, version);
+    let path = format!("system_views.settings@{id}");
+    let mut cfg = match config::parse_root(&path, &text) {
+        Ok(root) => config::YamlConfig::interpret(SourceFile { path, text }, &root, version),
+        Err(e) => {
+            problems.push(format!("{id}: settings could not be read as configuration: {e}"));
+            let empty = "{}\n".to_string();
+            let root = config::parse_root(&path, &empty).expect("an empty mapping parses");
+            config::YamlConfig::interpret(SourceFile { path, text: empty }, &root, version)
+        }
+    };
+    cfg.running = true;
+    cfg
+}
+
+/// `name: value` lines from the settings rows, for the names this version's catalogue knows as
+/// current, non-deprecated top-level settings. The table also lists every old alias
+/// (`*_in_ms`) and nested options flattened (`audit_logging_options_enabled`, or `a.b` in
+/// newer releases); those would read as a file setting both names. Map values are left out.
+pub fn settings_yaml(rows: &Rows, version: Version) -> String {
+    let catalog = crate::catalog::Catalog::get(version);
+    let mut out = String::from("# Rebuilt by casstune from system_views.settings (the node's running values).\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for r in rows.records() {
+        let name = s(&r, "name");
+        let Some(value) = r.get("value").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let current = matches!(catalog.lookup(&name), Some(crate::catalog::Lookup::Current(p)) if !p.deprecated);
+        if !current || value.starts_with('{') || !seen.insert(name.clone()) {
+            continue;
+        }
+        out.push_str(&name);
+        out.push_str(": ");
+        out.push_str(&yaml_scalar(value));
+        out.push('\n');
+    }
+    out
+}
+
+fn yaml_scalar(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || "_-./:".contains(c))
+        && !v.starts_with(['-', ':', '.']);
+    let flow_list = v.starts_with('[') && v.ends_with(']') && !v.contains(['{', '}', '#', '\'', '"']);
+    if plain || flow_list {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "''"))
+    }
+}
+
+fn traces(archive: &Archive, problems: &mut Vec<String>) -> Vec<TraceSession> {
+    let mut out = Vec::new();
+    let probes: Vec<Value> = archive.get_json("traces/probes.json").ok().flatten().unwrap_or_default();
+    let probe_of: BTreeMap<String, String> = probes
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.get("session_id")?.as_str()?.to_string(),
+                format!("{}.{}", p.get("keyspace")?.as_str()?, p.get("table")?.as_str()?),
+            ))
+        })
+        .collect();
+    for (sessions, events) in [
+        ("traces/sessions.json", "traces/events.json"),
+        ("traces/probe-sessions.json", "traces/probe-events.json"),
+    ] {
+        let Some(srows) = rows(archive, sessions, problems) else {
+            continue;
+        };
+        let erows = rows(archive, events, problems).unwrap_or_default();
+        let mut by_session: BTreeMap<String, Vec<TraceEvent>> = BTreeMap::new();
+        for r in erows.records() {
+            by_session.entry(s(&r, "session_id")).or_default().push(TraceEvent {
+                activity: s(&r, "activity"),
+                source: r.get("source").and_then(|v| v.as_str()).map(str::to_string),
+                source_elapsed_us: r.get("source_elapsed").and_then(|v| v.as_i64()),
+                thread: r.get("thread").and_then(|v| v.as_str()).map(str::to_string),
+            });
+        }
+        for r in srows.records() {
+            let id = s(&r, "session_id");
+            if out.iter().any(|t: &TraceSession| t.session_id == id) {
+                continue;
+            }
+            let opt = |k: &str| r.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            out.push(TraceSession {
+                coordinator: opt("coordinator"),
+                client: opt("client"),
+                duration_us: r.get("duration").and_then(|v| v.as_i64()),
+                request: opt("request"),
+                command: opt("command"),
+                parameters: r
+                    .get("parameters")
+                    .and_then(|v| v.as_object())
+                    .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+                    .unwrap_or_default(),
+                started_at_ms: r.get("started_at").and_then(|v| v.as_i64()),
+                probe_of: probe_of.get(&id).cloned(),
+                events: by_session.remove(&id).unwrap_or_default(),
+                session_id: id,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.started_at_ms.cmp(&a.started_at_ms).then(a.session_id.cmp(&b.session_id)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_become_yaml_the_config_reader_accepts() {
+        let rows = Rows {
+            query: String::new(),
+            columns: vec!["name".into(), "value".into()],
+            rows: vec![
+                vec!["concurrent_reads".into(), "32".into()],
+                vec!["data_file_directories".into(), "[/var/lib/cassandra/data]".into()],
+                vec!["cluster_name".into(), "Test Cluster: 'prod'".into()],
+                vec!["client_encryption_options.enabled".into(), "false".into()],
+                vec!["audit_logging_options_enabled".into(), "false".into()],
+                vec!["concurrent_reads_in_kb".into(), "1".into()],
+                vec!["read_request_timeout_in_ms".into(), "5000".into()],
+                vec!["read_request_timeout".into(), "5000ms".into()],
+                vec!["key_cache_size".into(), Value::Null],
+            ],
+        };
+        let y = settings_yaml(&rows, Version::V5_0);
+        assert!(y.contains("concurrent_reads: 32\n"), "{y}");
+        assert!(y.contains("data_file_directories: [/var/lib/cassandra/data]\n"), "{y}");
+        assert!(y.contains("cluster_name: 'Test Cluster: ''prod'''\n"), "{y}");
+        assert!(!y.contains("client_encryption_options"), "{y}");
+        assert!(!y.contains("audit_logging"), "{y}");
+        assert!(!y.contains("_in_kb"), "{y}");
+        assert!(!y.contains("timeout_in_ms"), "{y}");
+        assert!(y.contains("read_request_timeout: 5000ms\n"), "{y}");
+        assert!(!y.contains("key_cache_size"), "{y}");
+        assert!(config::parse_root("s", &y).is_ok());
+    }
+}

@@ -1,0 +1,104 @@
+//! `casstune analyze`: a snapshot archive (read from a file or just collected) → model →
+//! engine → report. The same path whether the archive came from disk or from a live cluster.
+
+pub mod load;
+
+use anyhow::Context as _;
+
+use crate::engine::{Engine, Finding, Outcome, Severity};
+use crate::model::Snapshot;
+use crate::report::{self, Format, Report, Target};
+use crate::snapshot::Archive;
+
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub format: Format,
+    pub fail_on: Severity,
+    pub rules_dir: Option<std::path::PathBuf>,
+    pub fix_diff: Option<std::path::PathBuf>,
+    pub color: bool,
+}
+
+pub struct AnalyzeRun {
+    pub output: String,
+    pub findings: Vec<Finding>,
+    /// Members or facts that could not be used, and the collection's own errors.
+    pub problems: Vec<String>,
+    pub notes: Vec<String>,
+    /// Findings at or above --fail-on.
+    pub failed: bool,
+    /// The collection recorded failures: findings may be missing.
+    pub partial: bool,
+}
+
+pub fn run(archive: &Archive, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeRun> {
+    let mut engine = Engine::standard()?;
+    if let Some(dir) = &opts.rules_dir {
+        engine.load_user_rules(dir)?;
+    }
+    let mut problems = Vec::new();
+    let snapshot = load::snapshot(archive, &mut problems);
+    let Outcome {
+        findings,
+        not_checked,
+    } = engine.run(&snapshot);
+    let mut notes = Vec::new();
+    if let Some(p) = &opts.fix_diff {
+        let patch = crate::fix::patch(&snapshot, &findings);
+        std::fs::write(p, &patch).with_context(|| format!("{}: cannot write the patch", p.display()))?;
+        notes.push(if patch.is_empty() {
+            format!(
+                "no file-editing fixes (a snapshot without --config files has none); wrote an empty patch to {}",
+                p.display()
+            )
+        } else {
+            format!("wrote fixes to {} (apply with `git apply {0}` or `patch -p1 < {0}`)", p.display())
+        });
+    }
+    let targets = targets(&snapshot);
+    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    let report = Report {
+        findings: &findings,
+        not_checked: &not_checked,
+        targets: &targets,
+        rules: ids.iter().filter_map(|id| engine.rule(id).map(|r| &r.meta)).collect(),
+        suppressed: 0,
+        baselined: 0,
+        color: opts.color,
+    };
+    let output = report::render(opts.format, &report);
+    let failed = findings.iter().any(|f| f.severity >= opts.fail_on);
+    let partial = archive.is_partial();
+    Ok(AnalyzeRun {
+        output,
+        findings,
+        problems,
+        notes,
+        failed,
+        partial,
+    })
+}
+
+fn targets(snapshot: &Snapshot) -> Vec<Target> {
+    snapshot
+        .nodes
+        .iter()
+        .map(|n| {
+            let mut files: Vec<String> = Vec::new();
+            if let Some(c) = &n.config {
+                files.push(c.file.path.clone());
+            }
+            if let Some(j) = &n.jvm {
+                files.extend(j.files.iter().map(|f| f.path.clone()));
+            }
+            Target {
+                subject: n.id.clone(),
+                cassandra_version: n.version.to_string(),
+                version_source: n.version_source.clone(),
+                files,
+            }
+        })
+        .collect()
+}
