@@ -481,16 +481,3 @@ fn collect_host_cmd(a: CollectHostArgs) -> anyhow::Result<i32> {
     }
     Ok(exit::OK)
 }
-
-// TEMPORARY: stands in until src/snapshot/archive.rs provides the inherent methods (which
-// take precedence over this trait once they exist).
-#[allow(dead_code)]
-trait ArchiveIoShim: Sized {
-    fn write(&mut self, _p: &std::path::Path, _s: &[String]) -> anyhow::Result<()> {
-        anyhow::bail!("snapshot writing is not built yet")
-    }
-    fn read(_p: &std::path::Path) -> anyhow::Result<Self> {
-        anyhow::bail!("snapshot reading is not built yet")
-    }
-}
-impl ArchiveIoShim for crate::snapshot::Archive {}

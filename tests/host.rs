@@ -142,6 +142,38 @@ fn this_machine_matches_the_system_tools() {
 }
 
 #[test]
+fn this_machine_reads_another_process_limits() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // A child whose soft limits differ from its hard ones, so soft and hard cannot be confused.
+    let mut child = Command::new("bash")
+        .args([
+            "-c",
+            "ulimit -Sn 1111 && ulimit -Su 2222 && echo ready && exec sleep 30",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let f = gather(&HostOptions {
+        pid: Some(child.id()),
+        ..HostOptions::default()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(f.limits.nofile_soft, Some(Limit::Value(1111)));
+    assert_eq!(f.limits.nofile_hard, Some(ulimit("-Hn", false)));
+    assert_eq!(f.limits.nproc_soft, Some(Limit::Value(2222)));
+    assert_eq!(f.limits.nproc_hard, Some(ulimit("-Hu", false)));
+    let want = format!("/proc/{}/limits", child.id());
+    assert_eq!(f.limits_source.as_deref(), Some(want.as_str()));
+}
+
+#[test]
 fn this_machine_thp_and_clocksource_match_their_files() {
     let f = gather(&HostOptions::default());
     let thp = "/sys/kernel/mm/transparent_hugepage/enabled";

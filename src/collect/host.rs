@@ -587,14 +587,17 @@ fn gather_disks(r: &mut Reader, f: &mut HostFacts, opts: &HostOptions, proc_dir:
             continue;
         }
         let dev = index.resolve(r.root, m);
-        let fresh = dev
+        // A whole filesystem (not a bind mount of a subdirectory) on a real disk, listed once
+        // per device even when mounted again elsewhere.
+        let whole = dev
             .as_ref()
-            .is_some_and(|d| seen.insert(d.name().to_string()));
-        let plain_disk = dev
-            .as_ref()
-            .is_some_and(|d| m.root == "/" && m.fs_type != "squashfs" && !is_virtual_disk(&d.disk));
-        if roles[i].is_empty() && !(plain_disk && fresh) {
+            .filter(|d| m.root == "/" && m.fs_type != "squashfs" && !is_virtual_disk(&d.disk));
+        let fresh = whole.is_some_and(|d| !seen.contains(d.name()));
+        if roles[i].is_empty() && !fresh {
             continue;
+        }
+        if let Some(d) = whole {
+            seen.insert(d.name().to_string());
         }
         let mut disk = Disk {
             device: m.source.clone(),

@@ -20,25 +20,28 @@
 //! The file is written to a temporary file in the target's directory, synced and renamed over
 //! the target, so a crash never leaves half a snapshot under the target's name.
 //!
-//! Compression level 9, measured on a realistic 3-node archive (tar 1.53 MB: per node the
-//! upstream 5.0 cassandra.yaml, three jvm options files, cassandra-env.sh, two scrapes of a real
-//! 5.0 node, settings and system.local rows; JSON manifest) with the zstd 1.5 CLI:
+//! Compression level 9 ([`ZSTD_LEVEL`]), measured with `zstd -b<level>` (zstd 1.5.4, one core of
+//! the 2-core build machine) on two 3-node archives as `write` produces them: per node the
+//! stock 5.0.2 cassandra.yaml, jvm-server/jvm11/jvm17 options, cassandra-env.sh, two scrapes,
+//! 86 settings rows and system.local. A: every scrape the real 5.0 node's
+//! (`fixtures/scrapes/node1-idle.prom`), so nodes repeat each other; B: six different real
+//! scrapes (that one and netdata's five).
 //!
-//! | level | size | compress | decompress |
-//! |---|---|---|---|
-//! | 3 | 89 KB | 6 ms | 3 ms |
-//! | 9 | 68 KB | 17 ms | 3 ms |
-//! | 19 | 54 KB | 600 ms | 3 ms |
+//! | level | A: 1.74 MB tar | B: 1.09 MB tar | compress speed | decompress |
+//! |---|---|---|---|---|
+//! | 3 | 62.4 KB | 87.0 KB | 350–760 MB/s | 1–2 GB/s |
+//! | 9 | 57.5 KB | 74.8 KB | 60–100 MB/s (17 ms) | 1.4–2.5 GB/s |
+//! | 19 | 54.3 KB | 67.9 KB | 1.3–1.9 MB/s (0.9 s) | 1.3–2 GB/s |
 //!
-//! 9 is a quarter smaller than 3 for milliseconds; 19 saves another fifth but costs half a
-//! second per 1.5 MB, which a 100-node collection would feel.
+//! 9 is 8–14 % smaller than 3 for ~15 ms per MB; 19 saves another 6–9 % but costs close to a
+//! second per MB, a minute on a 100-node collection, at the end of it.
 //!
 //! # Reading
 //!
 //! The first member must be a `manifest.json` whose `format` is [`super::FORMAT_NAME`];
 //! anything else (not zstd, not tar, no manifest, someone else's JSON) is "not a casstune
 //! snapshot". A `format_version` above [`super::FORMAT_VERSION`] is refused (a newer casstune
-//! wrote it); an older one is migrated in memory, step by step ([`migrate`]), and the manifest
+//! wrote it); an older one is migrated in memory, step by step (`migrate`), and the manifest
 //! then reads as the current version.
 //!
 //! Member names must be relative `/`-separated paths without `.`, `..` or empty components,
@@ -75,7 +78,8 @@ const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 const MAX_PATH_BYTES: usize = 4096;
 
 const MANIFEST_PATH: &str = "manifest.json";
-const ZSTD_LEVEL: i32 = 9;
+/// See the module doc for the measurements behind it.
+pub const ZSTD_LEVEL: i32 = 9;
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 impl Archive {
@@ -105,7 +109,8 @@ impl Archive {
     /// Reads what can be read: every member read whole, and the problems met. Fails only when
     /// the file cannot be read or holds no readable casstune manifest.
     pub fn read_partial(path: &Path) -> anyhow::Result<(Archive, Vec<String>)> {
-        let bytes = fs::read(path).with_context(|| format!("cannot read snapshot {}", path.display()))?;
+        let bytes =
+            fs::read(path).with_context(|| format!("cannot read snapshot {}", path.display()))?;
         Archive::from_bytes_partial(&bytes, &path.display().to_string())
     }
 
@@ -119,16 +124,30 @@ impl Archive {
     pub fn from_bytes_partial(bytes: &[u8], name: &str) -> anyhow::Result<(Archive, Vec<String>)> {
         check_magic(bytes, name)?;
         let watch = Watch::default();
-        let decoder = zstd::stream::read::Decoder::with_buffer(bytes)
-            .map_err(|e| anyhow!("not a casstune snapshot: {name}: cannot start zstd decompression: {e}"))?;
-        let mut tar = tar::Archive::new(Watched { inner: decoder, watch: watch.clone(), total: 0 });
-        let mut entries = tar
-            .entries()
-            .map_err(|e| anyhow!("not a casstune snapshot: {name}: not a tar archive: {e}"))?;
-        let (manifest, listed) = read_manifest(entries.next(), &watch, name)?;
-        let mut archive = Archive { manifest, members: BTreeMap::new() };
+        let decoder = zstd::stream::read::Decoder::with_buffer(bytes).map_err(|e| {
+            anyhow!("not a casstune snapshot: {name}: cannot start zstd decompression: {e}")
+        })?;
+        let mut tar = tar::Archive::new(Watched {
+            inner: decoder,
+            watch: watch.clone(),
+            total: 0,
+        });
         let mut problems = Vec::new();
-        read_members(&mut entries, &watch, &mut archive, &mut problems);
+        let (mut archive, listed) = {
+            let mut entries = tar
+                .entries()
+                .map_err(|e| anyhow!("not a casstune snapshot: {name}: not a tar archive: {e}"))?;
+            let (manifest, listed) = read_manifest(entries.next(), &watch, name)?;
+            let mut archive = Archive {
+                manifest,
+                members: BTreeMap::new(),
+            };
+            read_members(&mut entries, &watch, &mut archive, &mut problems);
+            (archive, listed)
+        };
+        if watch.get().is_none() {
+            drain(tar.into_inner(), &watch, &mut problems);
+        }
         check_listing(&mut archive, listed, &mut problems);
         Ok((archive, problems))
     }
@@ -140,12 +159,18 @@ impl Archive {
             let problem = if path == MANIFEST_PATH {
                 Some("the name is reserved for the manifest".to_string())
             } else {
-                check_member_path(&path).err().or_else(|| tar_path_problem(&path))
+                check_member_path(&path)
+                    .err()
+                    .or_else(|| tar_path_problem(&path))
             };
             let bytes = redactor.member(&path, &bytes);
             let problem = problem.or_else(|| {
-                (bytes.len() as u64 > MAX_MEMBER_BYTES)
-                    .then(|| format!("{} bytes, over the {MAX_MEMBER_BYTES}-byte limit", bytes.len()))
+                (bytes.len() as u64 > MAX_MEMBER_BYTES).then(|| {
+                    format!(
+                        "{} bytes, over the {MAX_MEMBER_BYTES}-byte limit",
+                        bytes.len()
+                    )
+                })
             });
             match problem {
                 None => {
@@ -168,12 +193,19 @@ impl Archive {
         let listing: Vec<MemberEntry> = self
             .members
             .iter()
-            .map(|(path, bytes)| MemberEntry { path: path.clone(), bytes: bytes.len() as u64 })
+            .map(|(path, bytes)| MemberEntry {
+                path: path.clone(),
+                bytes: bytes.len() as u64,
+            })
             .collect();
         // Redaction re-serialises valid JSON, so this parses; the fallback only keeps going.
-        let mut value: Value = serde_json::from_slice(&redacted).unwrap_or_else(|_| Value::Object(Default::default()));
+        let mut value: Value =
+            serde_json::from_slice(&redacted).unwrap_or_else(|_| Value::Object(Default::default()));
         if let Value::Object(map) = &mut value {
-            map.insert("members".into(), serde_json::to_value(&listing).unwrap_or_default());
+            map.insert(
+                "members".into(),
+                serde_json::to_value(&listing).unwrap_or_default(),
+            );
         }
         if let Ok(m) = serde_json::from_value::<Manifest>(value.clone()) {
             self.manifest = m;
@@ -194,12 +226,10 @@ fn complete(archive: Archive, problems: Vec<String>, name: &str) -> anyhow::Resu
     if problems.is_empty() {
         return Ok(archive);
     }
-    let truncated = problems.iter().any(|p| p.contains("truncated"));
-    let state = if truncated { "is truncated" } else { "is damaged" };
     let listed = archive.manifest.members.len();
     let readable: Vec<&str> = archive.members.keys().map(String::as_str).collect();
     bail!(
-        "snapshot {name} {state}: {}; the manifest lists {listed} members, {} could be read{}",
+        "snapshot {name} cannot be read whole: {}; {} of the {listed} members in its manifest could be read{}",
         problems.join("; "),
         readable.len(),
         name_list(&readable, ": "),
@@ -228,7 +258,10 @@ pub fn check_member_path(path: &str) -> Result<(), String> {
     let problem = if path.is_empty() {
         "an empty name"
     } else if path.len() > MAX_PATH_BYTES {
-        "a name over 4096 bytes"
+        return Err(format!(
+            "member `{}…`: a name over {MAX_PATH_BYTES} bytes",
+            path.chars().take(64).collect::<String>().escape_debug()
+        ));
     } else if path.starts_with('/') {
         "an absolute path"
     } else if path.contains('\\') {
@@ -244,7 +277,10 @@ pub fn check_member_path(path: &str) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    Err(format!("member `{}`: {problem}; member names must be relative paths inside the archive", path.escape_debug()))
+    Err(format!(
+        "member `{}`: {problem}; member names must be relative paths inside the archive",
+        path.escape_debug()
+    ))
 }
 
 fn is_drive(component: &str) -> bool {
@@ -269,7 +305,8 @@ fn tar_path_problem(path: &str) -> Option<String> {
 
 fn tar_stream(manifest: &[u8], members: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
-    let all = std::iter::once((MANIFEST_PATH, manifest)).chain(members.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+    let all = std::iter::once((MANIFEST_PATH, manifest))
+        .chain(members.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
     for (path, bytes) in all {
         // Names were checked by `tar_path_problem`; writing into a Vec does not fail otherwise.
         // Were it to, the member would be missing and the reader would say so.
@@ -319,7 +356,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| -> io::Result<()> {
-        let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -378,10 +418,17 @@ impl Watch {
     /// A problem line for an error tar reported.
     fn explain(&self, e: &io::Error, context: &str) -> String {
         match self.get() {
-            Some(Fault::Truncated) => format!("truncated: the compressed data ends early ({context})"),
+            Some(Fault::Truncated) => {
+                format!("truncated: the compressed data ends early ({context})")
+            }
             Some(Fault::Corrupt(m)) => format!("corrupt compressed data ({context}): {m}"),
-            Some(Fault::TooLarge) => format!("over the {MAX_TOTAL_BYTES}-byte limit of decompressed data ({context})"),
-            None if e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("entire block") => {
+            Some(Fault::TooLarge) => {
+                format!("over the {MAX_TOTAL_BYTES}-byte limit of decompressed data ({context})")
+            }
+            None if e.kind() == io::ErrorKind::UnexpectedEof
+                || e.to_string().contains("entire block")
+                || e.to_string().contains("EOF") =>
+            {
                 format!("truncated: the tar data ends early ({context})")
             }
             None => format!("corrupt tar data ({context}): {e}"),
@@ -409,7 +456,9 @@ impl<R: Read> Read for Watched<R> {
                 Ok(n)
             }
             Err(e) => {
-                let fault = if e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("incomplete") {
+                let fault = if e.kind() == io::ErrorKind::UnexpectedEof
+                    || e.to_string().contains("incomplete")
+                {
                     Fault::Truncated
                 } else {
                     Fault::Corrupt(e.to_string())
@@ -433,28 +482,44 @@ fn read_manifest<R: Read>(
 ) -> anyhow::Result<(Manifest, bool)> {
     let not_ours = |why: String| anyhow!("not a casstune snapshot: {name}: {why}");
     let mut entry = match first {
-        None => return Err(not_ours("the archive holds no members (expected manifest.json first)".into())),
+        None => {
+            return Err(not_ours(
+                "the archive holds no members (expected manifest.json first)".into(),
+            ));
+        }
         Some(Err(e)) => {
             return Err(match watch.get() {
                 Some(Fault::Truncated) => anyhow!(
                     "snapshot {name} is truncated: it ends before its manifest could be read; no member is readable"
                 ),
-                Some(_) => anyhow!("snapshot {name} is damaged: {}", watch.explain(&e, "before the manifest")),
-                None => not_ours(format!("the zstd content is not a tar archive ({e})")),
+                Some(_) => anyhow!(
+                    "snapshot {name} is damaged: {}",
+                    watch.explain(&e, "before the manifest")
+                ),
+                // tar's own message quotes the bytes it choked on: not worth showing.
+                None => not_ours("the zstd content is not a tar archive".into()),
             });
         }
         Some(Ok(entry)) => entry,
     };
     let path = entry_path(&entry).unwrap_or_else(|e| e);
     if path != MANIFEST_PATH || !entry.header().entry_type().is_file() {
-        return Err(not_ours(format!("its first member is `{}`, expected manifest.json", path.escape_debug())));
+        return Err(not_ours(format!(
+            "its first member is `{}`, expected manifest.json",
+            path.escape_debug()
+        )));
     }
     if entry.size() > MAX_MANIFEST_BYTES {
-        return Err(not_ours(format!("manifest.json is {} bytes, over the {MAX_MANIFEST_BYTES}-byte limit", entry.size())));
+        return Err(not_ours(format!(
+            "manifest.json is {} bytes, over the {MAX_MANIFEST_BYTES}-byte limit",
+            entry.size()
+        )));
     }
     let bytes = read_entry(&mut entry, watch).map_err(|p| {
         if p.contains("truncated") {
-            anyhow!("snapshot {name} is truncated: it ends inside its manifest; no member is readable")
+            anyhow!(
+                "snapshot {name} is truncated: it ends inside its manifest; no member is readable"
+            )
         } else {
             anyhow!("snapshot {name} is damaged: manifest.json: {p}")
         }
@@ -484,8 +549,9 @@ fn parse_manifest(bytes: &[u8], name: &str) -> anyhow::Result<(Manifest, bool)> 
         );
     }
     let value = migrate(value, version).map_err(|e| anyhow!("snapshot {name}: {e}"))?;
-    let manifest: Manifest = serde_json::from_value(value)
-        .map_err(|e| anyhow!("snapshot {name}: manifest.json (format {version}) is malformed: {e}"))?;
+    let manifest: Manifest = serde_json::from_value(value).map_err(|e| {
+        anyhow!("snapshot {name}: manifest.json (format {version}) is malformed: {e}")
+    })?;
     Ok((manifest, version >= 1))
 }
 
@@ -510,12 +576,18 @@ fn v0_to_v1(mut manifest: Value) -> Result<Value, String> {
     let Value::Object(map) = &mut manifest else {
         return Err("manifest.json is not a JSON object".into());
     };
-    map.entry("members").or_insert_with(|| Value::Array(Vec::new()));
+    map.entry("members")
+        .or_insert_with(|| Value::Array(Vec::new()));
     Ok(manifest)
 }
 
 /// Every member after the manifest; stops at the first error of the stream itself.
-fn read_members<R: Read>(entries: &mut Entries<'_, R>, watch: &Watch, archive: &mut Archive, problems: &mut Vec<String>) {
+fn read_members<R: Read>(
+    entries: &mut Entries<'_, R>,
+    watch: &Watch,
+    archive: &mut Archive,
+    problems: &mut Vec<String>,
+) {
     let mut total = 0u64;
     for entry in entries {
         let mut entry = match entry {
@@ -528,7 +600,10 @@ fn read_members<R: Read>(entries: &mut Entries<'_, R>, watch: &Watch, archive: &
         let path = match entry_path(&entry) {
             Ok(p) => p,
             Err(p) => {
-                problems.push(format!("member `{}`: the name is not UTF-8", p.escape_debug()));
+                problems.push(format!(
+                    "member `{}`: the name is not UTF-8",
+                    p.escape_debug()
+                ));
                 continue;
             }
         };
@@ -540,14 +615,16 @@ fn read_members<R: Read>(entries: &mut Entries<'_, R>, watch: &Watch, archive: &
             problems.extend(p);
             continue;
         }
-        let size = entry.size();
-        if let Some(p) = size_problem(&path, size, total, archive) {
-            let fatal = p.contains("in all") || p.contains("members");
-            problems.push(p);
-            if fatal {
+        match admit(&path, entry.size(), total, archive) {
+            Admit::Read => {}
+            Admit::Skip(p) => {
+                problems.push(p);
+                continue;
+            }
+            Admit::Stop(p) => {
+                problems.push(p);
                 return;
             }
-            continue;
         }
         match read_entry(&mut entry, watch) {
             Ok(bytes) => {
@@ -562,7 +639,15 @@ fn read_members<R: Read>(entries: &mut Entries<'_, R>, watch: &Watch, archive: &
     }
 }
 
-/// "after N members" / "after <last member>", for where a stream broke.
+/// Reads the zstd frame to its end: tar stops at its end-of-archive block, but a cut-off or
+/// corrupt file is only noticed at the frame's end (its last bytes are the checksum).
+fn drain<R: Read>(mut rest: Watched<R>, watch: &Watch, problems: &mut Vec<String>) {
+    if let Err(e) = io::copy(&mut rest, &mut io::sink()) {
+        problems.push(watch.explain(&e, "after the last member"));
+    }
+}
+
+/// Where a stream broke, for problem lines.
 fn after(archive: &Archive) -> String {
     match archive.members.keys().next_back() {
         None => "after the manifest".into(),
@@ -580,23 +665,40 @@ fn entry_kind_problem<R: Read>(entry: &Entry<'_, R>, path: &str) -> Option<Vec<S
     if kind.is_dir() || kind.is_pax_global_extensions() {
         return Some(Vec::new());
     }
-    Some(vec![format!("member `{}`: a {kind:?} entry; only regular files are allowed", path.escape_debug())])
+    Some(vec![format!(
+        "member `{}`: a {kind:?} entry; only regular files are allowed",
+        path.escape_debug()
+    )])
 }
 
-fn size_problem(path: &str, size: u64, total: u64, archive: &Archive) -> Option<String> {
+/// Whether a member is read, skipped (its data is stepped over) or ends the reading.
+enum Admit {
+    Read,
+    Skip(String),
+    Stop(String),
+}
+
+/// Duplicates and oversized members are skipped; past the archive-wide limits, reading stops.
+fn admit(path: &str, size: u64, total: u64, archive: &Archive) -> Admit {
     if path == MANIFEST_PATH || archive.members.contains_key(path) {
-        return Some(format!("member {path} appears twice; the first copy is kept"));
+        return Admit::Skip(format!(
+            "member {path} appears twice; the first copy is kept"
+        ));
     }
     if size > MAX_MEMBER_BYTES {
-        return Some(format!("member {path} is {size} bytes, over the {MAX_MEMBER_BYTES}-byte limit"));
+        return Admit::Skip(format!(
+            "member {path} is {size} bytes, over the {MAX_MEMBER_BYTES}-byte limit"
+        ));
     }
     if total.saturating_add(size) > MAX_TOTAL_BYTES {
-        return Some(format!("member {path}: the members would exceed {MAX_TOTAL_BYTES} bytes in all"));
+        return Admit::Stop(format!(
+            "member {path}: the members would exceed {MAX_TOTAL_BYTES} bytes in all"
+        ));
     }
     if archive.members.len() >= MAX_MEMBERS {
-        return Some(format!("more than {MAX_MEMBERS} members"));
+        return Admit::Stop(format!("member {path}: more than {MAX_MEMBERS} members"));
     }
-    None
+    Admit::Read
 }
 
 /// The entry's name, or its lossy form as the error when it is not UTF-8.
@@ -628,12 +730,24 @@ fn check_listing(archive: &mut Archive, listed: bool, problems: &mut Vec<String>
         archive.manifest.members = archive
             .members
             .iter()
-            .map(|(path, bytes)| MemberEntry { path: path.clone(), bytes: bytes.len() as u64 })
+            .map(|(path, bytes)| MemberEntry {
+                path: path.clone(),
+                bytes: bytes.len() as u64,
+            })
             .collect();
         return;
     }
-    let expected: BTreeMap<&str, u64> = archive.manifest.members.iter().map(|m| (m.path.as_str(), m.bytes)).collect();
-    let missing: Vec<&str> = expected.keys().copied().filter(|p| !archive.members.contains_key(*p)).collect();
+    let expected: BTreeMap<&str, u64> = archive
+        .manifest
+        .members
+        .iter()
+        .map(|m| (m.path.as_str(), m.bytes))
+        .collect();
+    let missing: Vec<&str> = expected
+        .keys()
+        .copied()
+        .filter(|p| !archive.members.contains_key(*p))
+        .collect();
     if !missing.is_empty() {
         problems.push(format!(
             "truncated: {} member(s) listed in the manifest are missing{}",
@@ -644,9 +758,10 @@ fn check_listing(archive: &mut Archive, listed: bool, problems: &mut Vec<String>
     for (path, bytes) in &archive.members {
         match expected.get(path.as_str()) {
             None => problems.push(format!("member {path} is not listed in the manifest")),
-            Some(&n) if n != bytes.len() as u64 => {
-                problems.push(format!("member {path} is {} bytes, the manifest says {n}", bytes.len()))
-            }
+            Some(&n) if n != bytes.len() as u64 => problems.push(format!(
+                "member {path} is {} bytes, the manifest says {n}",
+                bytes.len()
+            )),
             Some(_) => {}
         }
     }
@@ -660,7 +775,8 @@ mod tests {
     fn raw_archive(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());
         for (path, bytes) in members {
-            b.append_data(&mut header(bytes.len() as u64), path, *bytes).unwrap();
+            b.append_data(&mut header(bytes.len() as u64), path, *bytes)
+                .unwrap();
         }
         zstd::encode_all(&b.into_inner().unwrap()[..], 3).unwrap()
     }
@@ -683,11 +799,20 @@ mod tests {
 
     #[test]
     fn v0_manifest_is_migrated_and_members_are_listed_from_the_archive() {
-        let bytes = raw_archive(&[("manifest.json", &v0_manifest()), ("nodes/a/host.json", b"{}\n")]);
+        let bytes = raw_archive(&[
+            ("manifest.json", &v0_manifest()),
+            ("nodes/a/host.json", b"{}\n"),
+        ]);
         let a = Archive::from_bytes(&bytes, "old.snap").unwrap();
         assert_eq!(a.manifest.format_version, FORMAT_VERSION);
         assert_eq!(a.manifest.cluster_name.as_deref(), Some("old"));
-        assert_eq!(a.manifest.members, vec![MemberEntry { path: "nodes/a/host.json".into(), bytes: 3 }]);
+        assert_eq!(
+            a.manifest.members,
+            vec![MemberEntry {
+                path: "nodes/a/host.json".into(),
+                bytes: 3
+            }]
+        );
         assert_eq!(a.get("nodes/a/host.json"), Some(&b"{}\n"[..]));
     }
 
@@ -701,10 +826,26 @@ mod tests {
 
     #[test]
     fn member_paths() {
-        for ok in ["manifest.json", "nodes/::1/cql/system.local.json", "nodes/10.0.0.1:9043/files/cassandra.yaml"] {
+        for ok in [
+            "manifest.json",
+            "nodes/::1/cql/system.local.json",
+            "nodes/10.0.0.1:9043/files/cassandra.yaml",
+        ] {
             assert_eq!(check_member_path(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a/./b", "a//b", "a/", "a\\b", "C:/x", "a\0b", "a\nb"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/./b",
+            "a//b",
+            "a/",
+            "a\\b",
+            "C:/x",
+            "a\0b",
+            "a\nb",
+        ] {
             assert!(check_member_path(bad).is_err(), "{bad:?}");
         }
     }
@@ -716,10 +857,18 @@ mod tests {
         a.put("manifest.json", "{}");
         a.put("nodes/a/host.json", "{}\n");
         let bytes = a.to_bytes(&[]);
-        let sources: Vec<&str> = a.manifest.errors.iter().map(|e| e.source.as_str()).collect();
+        let sources: Vec<&str> = a
+            .manifest
+            .errors
+            .iter()
+            .map(|e| e.source.as_str())
+            .collect();
         assert_eq!(sources, ["snapshot:../escape", "snapshot:manifest.json"]);
         let back = Archive::from_bytes(&bytes, "t.snap").unwrap();
-        assert_eq!(back.members().map(|(p, _)| p).collect::<Vec<_>>(), ["nodes/a/host.json"]);
+        assert_eq!(
+            back.members().map(|(p, _)| p).collect::<Vec<_>>(),
+            ["nodes/a/host.json"]
+        );
         assert!(back.is_partial());
     }
 }

@@ -3,7 +3,11 @@
 //! Members are kept as they came (scrape text, virtual-table rows as JSON, config file text),
 //! so a newer casstune re-derives the model from an old archive. `casstune analyze` reads an
 //! archive into the same [`Archive`] a live collection builds in memory, then
-//! [`crate::snapshot::load`] turns it into the [`crate::model::Snapshot`] the engine reads.
+//! [`crate::analyze::load::snapshot`] turns it into the [`crate::model::Snapshot`] the engine
+//! reads.
+//!
+//! [`archive`] writes and reads the file (one zstd-compressed tar, `manifest.json` first, see
+//! `fixtures/snapshots/README.md`); [`redact`] keeps credentials out of it.
 //!
 //! Member layout (paths are `/`-separated, relative):
 //! - `manifest.json`: [`Manifest`]
@@ -46,7 +50,8 @@ pub struct Manifest {
     pub nodes: Vec<NodeEntry>,
     /// Errors not tied to one node (schema queries, the Prometheus server, …).
     pub errors: Vec<SourceError>,
-    /// Every member's path and size, written by [`Archive::write`].
+    /// Every member's path and size (the manifest itself excepted), in path order, written by
+    /// [`Archive::write`]; a reader compares it with what it found to notice a cut-off archive.
     pub members: Vec<MemberEntry>,
 }
 

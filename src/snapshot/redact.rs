@@ -130,12 +130,14 @@ fn is_password_word(w: &str) -> bool {
 
 fn is_credential_token(words: &[String], i: usize) -> bool {
     let w = words[i].as_str();
-    if let Some(q) = w.strip_suffix("token") {
-        if TOKEN_QUALIFIERS.contains(&q) {
-            return true; // accesstoken, authtoken
-        }
+    // accesstoken, authtoken
+    if w.strip_suffix("token")
+        .is_some_and(|q| TOKEN_QUALIFIERS.contains(&q))
+    {
+        return true;
     }
-    w == "token" && (words.len() == 1 || (i > 0 && TOKEN_QUALIFIERS.contains(&words[i - 1].as_str())))
+    w == "token"
+        && (words.len() == 1 || (i > 0 && TOKEN_QUALIFIERS.contains(&words[i - 1].as_str())))
 }
 
 /// Lower-case words of a name: split at anything not alphanumeric and at camelCase humps
@@ -152,12 +154,22 @@ fn key_words(name: &str) -> Vec<String> {
                     || (chars[i - 1].is_ascii_uppercase()
                         && chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase())));
             if hump {
-                words.push(chars[start..i].iter().collect::<String>().to_ascii_lowercase());
+                words.push(
+                    chars[start..i]
+                        .iter()
+                        .collect::<String>()
+                        .to_ascii_lowercase(),
+                );
                 start = i;
             }
         }
         if start < chars.len() {
-            words.push(chars[start..].iter().collect::<String>().to_ascii_lowercase());
+            words.push(
+                chars[start..]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_lowercase(),
+            );
         }
     }
     words
@@ -288,7 +300,8 @@ impl Redactor {
             return false;
         }
         // Replacing whole UTF-8 sequences inside UTF-8 keeps it UTF-8; lossy is only a guard.
-        *s = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        *s = String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         true
     }
 
@@ -319,7 +332,9 @@ fn rows_shape(map: &mut serde_json::Map<String, Value>) -> bool {
         return false;
     };
     let column = |i: usize| columns[i].as_str().unwrap_or("");
-    let secret_cols: Vec<usize> = (0..columns.len()).filter(|&i| is_secret_key(column(i))).collect();
+    let secret_cols: Vec<usize> = (0..columns.len())
+        .filter(|&i| is_secret_key(column(i)))
+        .collect();
     let name_col = (0..columns.len()).find(|&i| column(i) == "name");
     let value_col = (0..columns.len()).find(|&i| column(i) == "value");
     let Some(Value::Array(rows)) = map.get_mut("rows") else {
@@ -332,7 +347,10 @@ fn rows_shape(map: &mut serde_json::Map<String, Value>) -> bool {
             changed |= cells.get_mut(i).is_some_and(redact_leaves);
         }
         if let (Some(n), Some(v)) = (name_col, value_col) {
-            let secret = cells.get(n).and_then(Value::as_str).is_some_and(is_secret_key);
+            let secret = cells
+                .get(n)
+                .and_then(Value::as_str)
+                .is_some_and(is_secret_key);
             if secret {
                 changed |= cells.get_mut(v).is_some_and(redact_leaves);
             }
@@ -378,8 +396,10 @@ impl MemberKind {
             MemberKind::SecretFile
         } else if matches!(ext, "yaml" | "yml") {
             MemberKind::Config { yaml: true }
-        } else if matches!(ext, "options" | "sh" | "properties" | "conf" | "cfg" | "ini" | "env")
-            || lower.ends_with("rc")
+        } else if matches!(
+            ext,
+            "options" | "sh" | "properties" | "conf" | "cfg" | "ini" | "env"
+        ) || lower.ends_with("rc")
             || path.contains("/files/")
             || path.starts_with("files/")
         {
@@ -406,7 +426,8 @@ fn secret_file(bytes: &[u8]) -> Vec<u8> {
 fn map_lines(bytes: &[u8], mut f: impl FnMut(&[u8]) -> Vec<u8>) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     for raw in bytes.split_inclusive(|&b| b == b'\n') {
-        let end = raw.len() - usize::from(raw.ends_with(b"\n")) - usize::from(raw.ends_with(b"\r\n"));
+        let end =
+            raw.len() - usize::from(raw.ends_with(b"\n")) - usize::from(raw.ends_with(b"\r\n"));
         out.extend(f(&raw[..end]));
         out.extend_from_slice(&raw[end..]);
     }
@@ -419,7 +440,9 @@ fn trim_start(line: &[u8]) -> &[u8] {
 }
 
 fn indent_of(line: &[u8]) -> usize {
-    line.iter().take_while(|&&b| b == b' ' || b == b'\t').count()
+    line.iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,14 +505,18 @@ fn continuation(line: &[u8], p: Pending) -> Continuation {
     if indent <= p.indent {
         return Continuation::End;
     }
-    let keep_indent = |rest: &[u8]| [&line[..line.len() - rest.len()], REDACTED.as_bytes()].concat();
+    let keep_indent =
+        |rest: &[u8]| [&line[..line.len() - rest.len()], REDACTED.as_bytes()].concat();
     if p.block {
         return Continuation::Value(keep_indent(body));
     }
     if body.starts_with(b"#") {
         return Continuation::Keep;
     }
-    if let Some(item) = body.strip_prefix(b"- ").or_else(|| (body == b"-").then_some(&b""[..])) {
+    if let Some(item) = body
+        .strip_prefix(b"- ")
+        .or_else(|| (body == b"-").then_some(&b""[..]))
+    {
         let item = trim_start(item);
         if CONFIG_LINE.is_match(item) && !item.starts_with(b"#") {
             return Continuation::Nested;
@@ -499,7 +526,10 @@ fn continuation(line: &[u8], p: Pending) -> Continuation {
         }
         return Continuation::Value(keep_indent(item));
     }
-    if CONFIG_LINE.captures(line).is_some_and(|c| c["sep"].contains(&b':')) {
+    if CONFIG_LINE
+        .captures(line)
+        .is_some_and(|c| c["sep"].contains(&b':'))
+    {
         return Continuation::End;
     }
     Continuation::Value(keep_indent(body))
@@ -512,7 +542,9 @@ fn config_line(line: &[u8]) -> (Vec<u8>, Option<Pending>) {
         return (line.to_vec(), None);
     };
     let key = c.name("key").map_or(&b""[..], |m| m.as_bytes());
-    let key = std::str::from_utf8(key).unwrap_or("").trim_matches(['"', '\'']);
+    let key = std::str::from_utf8(key)
+        .unwrap_or("")
+        .trim_matches(['"', '\'']);
     if !is_secret_key(key) {
         return (line.to_vec(), None);
     }
@@ -520,12 +552,19 @@ fn config_line(line: &[u8]) -> (Vec<u8>, Option<Pending>) {
     let rest = &line[start..];
     // Continuations of a commented-out key are comments: they are not followed.
     let commented = c.name("hash").is_some();
-    let pending = |block| (!commented).then_some(Pending { indent: c["lead"].len(), block });
+    let pending = |block| {
+        (!commented).then_some(Pending {
+            indent: c["lead"].len(),
+            block,
+        })
+    };
     match rest.first() {
         None => (line.to_vec(), pending(false)),
         Some(b'|' | b'>') => (line.to_vec(), pending(true)),
         Some(b'{') => (line.to_vec(), None), // flow mapping: its keys are judged one by one
-        Some(b'#') if start > 0 && line[start - 1].is_ascii_whitespace() => (line.to_vec(), pending(false)),
+        Some(b'#') if start > 0 && line[start - 1].is_ascii_whitespace() => {
+            (line.to_vec(), pending(false))
+        }
         Some(_) => {
             let (len, closed) = value_len(rest);
             let value = &rest[..len];
@@ -573,12 +612,19 @@ fn value_len(rest: &[u8]) -> (usize, bool) {
 }
 
 fn trimmed_len(s: &[u8]) -> usize {
-    s.len() - s.iter().rev().take_while(|b| b.is_ascii_whitespace()).count()
+    s.len()
+        - s.iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
 }
 
 /// Values that carry no secret, kept so the analysis still sees "unset".
 fn is_empty_value(v: &[u8]) -> bool {
-    matches!(v, b"" | b"~" | b"null" | b"Null" | b"NULL" | b"\"\"" | b"''") || v == REDACTED.as_bytes()
+    matches!(
+        v,
+        b"" | b"~" | b"null" | b"Null" | b"NULL" | b"\"\"" | b"''"
+    ) || v == REDACTED.as_bytes()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,7 +633,7 @@ fn is_empty_value(v: &[u8]) -> bool {
 /// `key=value`, `key: value`, `-Dkey=value`, `"key":"value"` anywhere in a line.
 static INLINE_PAIR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?-u)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["']?(?P<sep>[ \t]*[=:][ \t]*)(?P<val>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}\])"']+)"#,
+        r#"(?-u)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["']?(?P<sep>[ \t]*[=:][ \t]*)(?P<val>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}\])"'{\[][^\s,;}\])"']*)"#,
     )
     .expect("static regex")
 });
@@ -603,7 +649,7 @@ fn inline_pairs(bytes: &[u8]) -> Vec<u8> {
             break;
         };
         let secret = std::str::from_utf8(key.as_bytes()).is_ok_and(is_secret_key);
-        if secret && !is_empty_value(val.as_bytes()) {
+        if secret && !is_empty_value(val.as_bytes()) && !is_block_indicator(val.as_bytes()) {
             out.extend_from_slice(&bytes[copied..val.start()]);
             out.extend_from_slice(REDACTED.as_bytes());
             copied = val.end();
@@ -614,6 +660,14 @@ fn inline_pairs(bytes: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(&bytes[copied..]);
     out
+}
+
+/// `|`, `>-`, `|2`: a YAML block scalar's value starts on the next line (config rules).
+fn is_block_indicator(v: &[u8]) -> bool {
+    matches!(v.first(), Some(b'|' | b'>'))
+        && v[1..]
+            .iter()
+            .all(|b| matches!(b, b'-' | b'+' | b'0'..=b'9'))
 }
 
 /// CQL `PASSWORD 'x'` (the `=` form is an inline pair already), e.g. in traced statements.
@@ -717,7 +771,10 @@ mod tests {
 
     #[test]
     fn words_split_camel_case_and_separators() {
-        assert_eq!(key_words("SSLKeyStorePassword"), ["ssl", "key", "store", "password"]);
+        assert_eq!(
+            key_words("SSLKeyStorePassword"),
+            ["ssl", "key", "store", "password"]
+        );
         assert_eq!(key_words("a.b_c-dE"), ["a", "b", "c", "d", "e"]);
     }
 
@@ -758,14 +815,27 @@ mod tests {
     #[test]
     fn rows_name_value_and_secret_columns() {
         let j = r#"{"query":"SELECT * FROM system_views.settings","columns":["name","value"],"rows":[["server_encryption_options_keystore_password","k1"],["num_tokens","16"],["credentials_validity","2000ms"],["client_encryption_options_truststore_password",null]]}"#;
-        let r: Value = serde_json::from_slice(&redact_member("nodes/a/cql/system_views.settings.json", j.as_bytes(), &[])).unwrap();
+        let r: Value = serde_json::from_slice(&redact_member(
+            "nodes/a/cql/system_views.settings.json",
+            j.as_bytes(),
+            &[],
+        ))
+        .unwrap();
         assert_eq!(r["rows"][0][1], REDACTED);
         assert_eq!(r["rows"][1][1], "16");
         assert_eq!(r["rows"][2][1], "2000ms");
         assert_eq!(r["rows"][3][1], Value::Null);
         let j = r#"{"query":"q","columns":["role","salted_hash","is_superuser"],"rows":[["cassandra","$2a$10$abc",true]]}"#;
-        let r: Value = serde_json::from_slice(&redact_member("cluster/system_auth.roles.json", j.as_bytes(), &[])).unwrap();
-        assert_eq!(r["rows"][0], serde_json::json!(["cassandra", REDACTED, true]));
+        let r: Value = serde_json::from_slice(&redact_member(
+            "cluster/system_auth.roles.json",
+            j.as_bytes(),
+            &[],
+        ))
+        .unwrap();
+        assert_eq!(
+            r["rows"][0],
+            serde_json::json!(["cassandra", REDACTED, true])
+        );
     }
 
     #[test]
@@ -792,7 +862,11 @@ mod tests {
     fn extra_secrets_everywhere_but_short_and_public_ones() {
         let p = "metric{user=\"Sup3rS\\\"cret\"} 1\n# Sup3rS\"cret abc cassandra\n";
         assert_eq!(
-            text("nodes/a/metrics/scrape-0.prom", p, &["Sup3rS\"cret", "abc", "cassandra", ""]),
+            text(
+                "nodes/a/metrics/scrape-0.prom",
+                p,
+                &["Sup3rS\"cret", "abc", "cassandra", ""]
+            ),
             "metric{user=\"<redacted>\"} 1\n# <redacted> abc cassandra\n"
         );
         // In JSON, strings and keys, not numbers.
@@ -804,9 +878,16 @@ mod tests {
 
     #[test]
     fn secret_files_are_redacted_whole() {
-        assert_eq!(MemberKind::of("nodes/a/files/jmxremote.password"), MemberKind::SecretFile);
         assert_eq!(
-            text("nodes/a/files/jmxremote.password", "# roles\nmonitorRole QED\n\ncontrolRole R&D\n", &[]),
+            MemberKind::of("nodes/a/files/jmxremote.password"),
+            MemberKind::SecretFile
+        );
+        assert_eq!(
+            text(
+                "nodes/a/files/jmxremote.password",
+                "# roles\nmonitorRole QED\n\ncontrolRole R&D\n",
+                &[]
+            ),
             "# roles\n<redacted>\n\n<redacted>\n"
         );
     }
@@ -814,9 +895,15 @@ mod tests {
     #[test]
     fn idempotent() {
         let cases = [
-            ("cassandra.yaml", "a:\n  password: |\n    x\n  keystore_password: y # c\n"),
+            (
+                "cassandra.yaml",
+                "a:\n  password: |\n    x\n  keystore_password: y # c\n",
+            ),
             ("jvm.options", "-Dfoo.password=z\n"),
-            ("x.json", r#"{"columns":["name","value"],"rows":[["password","v"]],"s":"password=q hunter22"}"#),
+            (
+                "x.json",
+                r#"{"columns":["name","value"],"rows":[["password","v"]],"s":"password=q hunter22"}"#,
+            ),
             ("s.prom", "m{a=\"hunter22\"} 1\n"),
         ];
         for (path, input) in cases {

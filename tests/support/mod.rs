@@ -38,7 +38,10 @@ fn script(name: &str) -> PathBuf {
 /// Runs a project script under an exclusive lock (flock(1)), panicking with its output on failure.
 fn locked(script_name: &str, args: &[&str]) -> String {
     let lock = std::env::temp_dir().join("casstune-test-cluster.lock");
+    // -o: the nodes and Prometheus the script starts in the background must not inherit the
+    // lock, or it would stay held for as long as they run.
     let out = Command::new("flock")
+        .arg("-o")
         .arg(&lock)
         .arg("bash")
         .arg(script(script_name))
@@ -98,4 +101,50 @@ pub fn prometheus() -> &'static str {
 /// The casstune binary built for this test run.
 pub fn casstune() -> Command {
     Command::new(env!("CARGO_BIN_EXE_casstune"))
+}
+
+/// Runs CQL statements against the test cluster with the driver itself. Only tests write
+/// (to set up a scenario); casstune never does.
+pub fn cql_exec(statements: &[&str]) {
+    let c = cluster();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let session = scylla::client::session_builder::SessionBuilder::new()
+            .known_node(format!("{}:{}", c.contact_points[0], c.cql_port))
+            .build()
+            .await
+            .expect("test session connects");
+        for s in statements {
+            session
+                .query_unpaged(*s, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
+        }
+        // Later collectors must see the new schema on every node.
+        let _ = session.await_schema_agreement().await;
+    });
+}
+
+/// Sends a signal to node `n`'s process (`STOP`, `CONT`, `KILL`); returns false when the node
+/// is not running.
+pub fn signal_node(n: usize, signal: &str) -> bool {
+    let pid_file = cluster().node_path(n).join("cassandra.pid");
+    let Ok(pid) = std::fs::read_to_string(&pid_file) else {
+        return false;
+    };
+    Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.trim())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Starts whatever nodes of the cluster are not running (after a test killed one).
+pub fn restart_missing_nodes() {
+    let nodes = cluster().nodes.to_string();
+    locked("cassandra.sh", &["start", "--nodes", &nodes]);
 }

@@ -377,19 +377,35 @@ async fn select_all(
     }
 }
 
+/// A cluster-wide read: tried on one node after another (connected ones first) so one hung
+/// node costs one timeout, not the schema.
+async fn select_any(session: &Session, cql: &str, opts: &CqlOptions) -> anyhow::Result<Rows> {
+    let state = session.get_cluster_state();
+    let mut nodes: Vec<Arc<Node>> = state.get_nodes_info().to_vec();
+    nodes.sort_by_key(|n| !n.is_connected());
+    let mut last = None;
+    for node in nodes.into_iter().take(3) {
+        let target = SingleTargetLoadBalancingPolicy::new(NodeIdentifier::Node(node), None);
+        match select_all(session, cql, Some(target), opts).await {
+            Ok(r) => return Ok(r),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("no node to ask")))
+}
+
 async fn cluster_tables(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
-    let peers = match select_all(session, "SELECT * FROM system.peers_v2", None, opts).await {
+    let peers = match select_any(session, "SELECT * FROM system.peers_v2", opts).await {
         Ok(r) => Ok(("system.peers_v2", r)),
         // 3.11 has only system.peers.
-        Err(_) => select_all(session, "SELECT * FROM system.peers", None, opts)
+        Err(_) => select_any(session, "SELECT * FROM system.peers", opts)
             .await
             .map(|r| ("system.peers", r)),
     };
-    let tables = SCHEMA_TABLES.iter().copied();
     let mut results = vec![peers];
-    for t in tables {
+    for t in SCHEMA_TABLES.iter().copied() {
         results.push(
-            select_all(session, &format!("SELECT * FROM {t}"), None, opts)
+            select_any(session, &format!("SELECT * FROM {t}"), opts)
                 .await
                 .map(|r| (t, r))
                 .map_err(|e| e.context(t)),
@@ -416,7 +432,7 @@ async fn traces(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
         row_cap: opts.row_cap.min(20_000),
         ..opts.clone()
     };
-    let mut sessions = match select_all(session, "SELECT * FROM system_traces.sessions", None, &scan).await {
+    let mut sessions = match select_any(session, "SELECT * FROM system_traces.sessions", &scan).await {
         Ok(r) => r,
         Err(e) => {
             archive.manifest.errors.push(SourceError {
@@ -469,7 +485,7 @@ async fn trace_events(session: &Session, opts: &CqlOptions, ids: &[String], erro
             continue;
         }
         let q = format!("SELECT * FROM system_traces.events WHERE session_id = {id} LIMIT 1000");
-        match select_all(session, &q, None, opts).await {
+        match select_any(session, &q, opts).await {
             Ok(r) => {
                 if all.columns.is_empty() {
                     all.columns = r.columns;
@@ -517,7 +533,7 @@ async fn probes(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
     let mut sessions = Rows::default();
     for id in &ids {
         let q = format!("SELECT * FROM system_traces.sessions WHERE session_id = {id}");
-        if let Ok(r) = select_all(session, &q, None, opts).await {
+        if let Ok(r) = select_any(session, &q, opts).await {
             if sessions.columns.is_empty() {
                 sessions.columns = r.columns;
                 sessions.query = "SELECT * FROM system_traces.sessions WHERE session_id = <probe id>".into();

@@ -98,13 +98,27 @@ impl ScrapeError {
 
 /// The HTTP client casstune uses for exporters and Prometheus servers.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    client_builder(timeout)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
+}
+
+/// [`scrape_all`]'s client keeps no idle connections: each endpoint is its own host, an idle
+/// connection would hold its read buffer (up to hundreds of KB) until the end, and a second
+/// scrape seconds later gains little from reuse.
+fn fanout_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    client_builder(timeout)
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
+}
+
+fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(timeout)
         .timeout(timeout)
         .tcp_nodelay(true)
         .user_agent(concat!("casstune/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
 }
 
 /// One GET of `url`, with `timeout` covering connect, headers and the whole body.
@@ -330,7 +344,7 @@ pub async fn scrape_all(
 ) -> Vec<(String, EndpointResult)> {
     let passes = if interval.is_zero() { 1 } else { 2 };
     let total = urls.len() * passes;
-    let client = match http_client(timeout) {
+    let client = match fanout_client(timeout) {
         Ok(c) => c,
         Err(detail) => return all_failed(urls, &detail),
     };
