@@ -20,7 +20,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// How long the client waits for a hanging endpoint.
 const TIMEOUT: Duration = Duration::from_secs(1);
+/// Concurrency of every run; the 1000-endpoint shape also runs with [`WIDE`].
 const CONCURRENCY: usize = 64;
+const WIDE: usize = 256;
 
 struct Shape {
     endpoints: usize,
@@ -104,10 +106,10 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-async fn run(shape: &Shape, urls: &[String], interval: Duration) {
+async fn run(shape: &Shape, urls: &[String], interval: Duration, concurrency: usize) {
     let reset = reset_peak();
     let started = Instant::now();
-    let out = scrape_all(urls, interval, TIMEOUT, CONCURRENCY, |_, _| {}).await;
+    let out = scrape_all(urls, interval, TIMEOUT, concurrency, |_, _| {}).await;
     let wall = started.elapsed();
     let mut ok = 0usize;
     let mut seconds = 0usize;
@@ -131,7 +133,7 @@ async fn run(shape: &Shape, urls: &[String], interval: Duration) {
         .sum();
     let hwm = status_kb("VmHWM:").map_or("?".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0));
     println!(
-        "{:<28} interval {:>2} s: wall {:>6.3} s, {:>5} scrapes ({:>6.0}/s), {} ok ({} with a \
+        "{:<28} concurrency {concurrency:>3}, interval {:>2} s: wall {:>6.3} s, {:>5} scrapes ({:>6.0}/s), {} ok ({} with a \
          second scrape), {} timed out, {} other errors, {:.0} MB read, peak RSS {hwm}{}",
         shape.label,
         interval.as_secs(),
@@ -165,8 +167,7 @@ fn main() {
         .build()
         .expect("runtime");
     println!(
-        "scrape_all: {} KB fixture, timeout {} ms, concurrency {CONCURRENCY}, 2 worker threads, \
-         1 % of endpoints hang",
+        "scrape_all: {} KB fixture, timeout {} ms, 2 worker threads, 1 % of endpoints hang",
         body.len() / 1024,
         TIMEOUT.as_millis()
     );
@@ -188,8 +189,14 @@ fn main() {
             for i in 0..shape.endpoints {
                 urls.push(start_endpoint(i, shape, Arc::clone(&answer)).await);
             }
-            for interval in [Duration::ZERO, Duration::from_secs(1)] {
-                run(shape, &urls, interval).await;
+            let mut widths = vec![CONCURRENCY];
+            if shape.endpoints >= 1000 {
+                widths.push(WIDE);
+            }
+            for concurrency in widths {
+                for interval in [Duration::ZERO, Duration::from_secs(1)] {
+                    run(shape, &urls, interval, concurrency).await;
+                }
             }
         }
     });

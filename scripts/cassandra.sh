@@ -7,6 +7,7 @@
 #   cassandra.sh status                            per-node process/CQL/exporter state
 #   cassandra.sh logs [N] [-f]                     tail system.log (all nodes or node N)
 #   cassandra.sh env                               shell exports for tests (eval "$(… env)")
+#   cassandra.sh nodetool N ARGS…                  run nodetool (from cassandra-all) against node N
 #   cassandra.sh clean                             stop, then delete the node directory
 #
 # Node N: 127.0.0.N, CQL :9042, storage :7000, exporter 127.0.0.N:9404,
@@ -385,6 +386,25 @@ export CASSTUNE_SYSTEM_LOGS='${logs[*]}'
 EOF
 }
 
+# nodetool is a class of cassandra-all; it talks JMX to the node's local port.
+cmd_nodetool() {
+  local n=${1:-}; shift || true
+  case "$n" in 1|2|3) ;; *) die "usage: nodetool N ARGS… (N = 1, 2 or 3)";; esac
+  check_java
+  local lib; lib=$("$repo/scripts/fetch-cassandra.sh")
+  # The module flags of Cassandra's own jvm17-clients.options.
+  exec "${JAVA:-java}" -Xmx256m -XX:TieredStopAtLevel=1 -Dlogback.configurationFile=file://$tpl_dir/logback-tools.xml \
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
+    --add-exports java.base/sun.nio.ch=ALL-UNNAMED --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED \
+    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED \
+    --add-exports java.sql/java.sql=ALL-UNNAMED --add-opens java.base/java.lang.module=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.loader=ALL-UNNAMED --add-opens java.base/jdk.internal.ref=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED --add-opens java.base/jdk.internal.math=ALL-UNNAMED \
+    --add-opens java.base/jdk.internal.module=ALL-UNNAMED --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED \
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+    -cp "$lib/*" org.apache.cassandra.tools.NodeTool -h 127.0.0.1 -p "$(jmx_port "$n")" "$@"
+}
+
 cmd_clean() {
   cmd_stop
   "$repo/scripts/prometheus.sh" stop || true
@@ -398,6 +418,7 @@ case "${1:-}" in
   status) shift; cmd_status;;
   logs) shift; cmd_logs "$@";;
   env) shift; cmd_env;;
+  nodetool) shift; cmd_nodetool "$@";;
   clean) shift; cmd_clean;;
   *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2;;
 esac

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, CLI tests, one fires/quiet fixture per rule, SARIF schema
-# validation, and the oracles (casstune's verdicts against Cassandra 5.0's own config loader
-# from Maven Central and the real JDK 17). Installs what it needs when it can.
+# validation, the oracles (casstune's verdicts against Cassandra 5.0's own config loader
+# from Maven Central and the real JDK 17), and the live tests against a real 3-node
+# Cassandra 5.0 cluster with the JMX exporter and a real Prometheus, which this script
+# starts (scripts/cassandra.sh, scripts/prometheus.sh) and stops again if it started them.
+# Installs what it needs when it can.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +24,9 @@ have mvn || apt_install maven
 have python3 || apt_install python3
 have patch || apt_install patch
 have flock || apt_install util-linux
+have curl || apt_install curl
+have zstd || apt_install zstd
+have prometheus || apt_install prometheus
 python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema 2>/dev/null \
   || python3 -m pip install -q --break-system-packages jsonschema
 
@@ -30,6 +36,19 @@ fi
 
 export CASSTUNE_SARIF_SCHEMA; CASSTUNE_SARIF_SCHEMA=$(bash scripts/fetch-sarif-schema.sh)
 bash scripts/fetch-cassandra.sh >/dev/null
+
+# The live cluster: started here so a failure to start reads as such, not as failed tests.
+started_cluster=0
+if ! bash scripts/cassandra.sh status >/dev/null 2>&1; then started_cluster=1; fi
+stop_cluster() {
+  if [ "$started_cluster" = 1 ]; then
+    bash scripts/prometheus.sh stop >/dev/null 2>&1 || true
+    bash scripts/cassandra.sh stop >/dev/null 2>&1 || true
+  fi
+}
+trap stop_cluster EXIT
+bash scripts/cassandra.sh start --nodes 3
+bash scripts/prometheus.sh start
 
 mkdir -p target
 set +e

@@ -256,3 +256,34 @@ fn prometheus_server_metrics_reach_the_snapshot() {
     let m: casstune::model::Metrics = a.get_json("prometheus-server/metrics/127.0.0.2.json").unwrap().unwrap();
     assert!(m.values.keys().any(|k| k.starts_with("jvm.heap")), "{:?}", m.values.keys().take(20).collect::<Vec<_>>());
 }
+
+/// Kills node 3 (SIGKILL) during the collection, then starts it again for the other tests.
+#[test]
+fn dead_node_leaves_a_partial_snapshot() {
+    let _g = serial();
+    let c = support::cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("k.snap");
+    let child = support::casstune()
+        .args(["collect", "-c", &c.contact_points[0], "--metrics-port", "9404", "--interval", "4s",
+            "--timeout", "3s", "--node-timeout", "12s", "-o", snap.to_str().unwrap()])
+        .env("HOME", "/nonexistent-casstune-test-home")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = support::signal_node(3, "KILL");
+    let out = child.wait_with_output().unwrap();
+    support::restart_missing_nodes();
+    assert!(killed, "node 3 was not running");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let a = Archive::read(&snap).unwrap();
+    let node3 = a.manifest.nodes.iter().find(|n| n.id == c.contact_points[2]).expect("node 3 is listed");
+    assert!(!node3.errors.is_empty(), "node 3 died but has no error");
+    for n in a.manifest.nodes.iter().filter(|n| n.id != c.contact_points[2]) {
+        assert!(n.errors.is_empty(), "{}: {:?}", n.id, n.errors);
+        assert_eq!(a.paths_under(&format!("nodes/{}/metrics/scrape-", n.id)).count(), 2);
+        assert!(a.get(&format!("nodes/{}/cql/system_views.thread_pools.json", n.id)).is_some());
+    }
+}

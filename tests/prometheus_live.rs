@@ -368,4 +368,3 @@ fn bogus_servers_give_clear_errors() {
     assert_eq!(bad.errors.len(), 1, "{:?}", bad.errors);
     assert!(bad.errors[0].contains("bad_data"), "{}", bad.errors[0]);
 }
-

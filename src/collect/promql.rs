@@ -113,7 +113,7 @@ pub fn build_query(func: Func, name: &str, selector: Option<&str>, window: &str)
 pub fn promql_duration(window: Duration) -> String {
     let secs = window.as_secs().max(1);
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if secs % size == 0 {
+        if secs.is_multiple_of(size) {
             return format!("{}{unit}", secs / size);
         }
     }

@@ -334,7 +334,8 @@ pub type EndpointResult = Result<(ScrapeText, Option<ScrapeText>), ScrapeError>;
 /// zero, every URL that answered once more `interval` after its own first scrape began.
 /// `progress(done, total)` is called after each scrape attempt (a second scrape that is not
 /// attempted because the first failed counts as done). Results are in input order. A
-/// failed second scrape keeps the first, with the error in its `notes`.
+/// failed second scrape keeps the first, with the error in its `notes`. Each endpoint runs
+/// as its own task, so this must be awaited inside a tokio runtime (as reqwest needs anyway).
 pub async fn scrape_all(
     urls: &[String],
     interval: Duration,
@@ -393,41 +394,29 @@ async fn collect_in_order(
     index_of: &BTreeMap<tokio::task::Id, usize>,
 ) -> Vec<(String, EndpointResult)> {
     let mut slots: Vec<Option<EndpointResult>> = urls.iter().map(|_| None).collect();
+    let failed = |i: usize, detail: String| {
+        let url = urls.get(i).cloned().unwrap_or_default();
+        Err(ScrapeError::Http { url, detail })
+    };
     while let Some(joined) = tasks.join_next_with_id().await {
         let (id, result) = match joined {
-            Ok((id, r)) => (id, r),
-            Err(e) => {
-                let detail = format!("scrape task failed: {e}");
-                (
-                    e.id(),
-                    Err(ScrapeError::Http {
-                        url: String::new(),
-                        detail,
-                    }),
-                )
-            }
+            Ok((id, r)) => (id, Ok(r)),
+            Err(e) => (e.id(), Err(format!("scrape task failed: {e}"))),
         };
-        if let Some(slot) = index_of.get(&id).and_then(|&i| slots.get_mut(i)) {
-            *slot = Some(result);
+        let Some(&i) = index_of.get(&id) else {
+            continue;
+        };
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(result.unwrap_or_else(|detail| failed(i, detail)));
         }
     }
-    urls.iter()
-        .zip(slots)
-        .map(|(url, slot)| {
-            let result = match slot {
-                Some(Err(ScrapeError::Http { url: u, detail })) if u.is_empty() => {
-                    Err(ScrapeError::Http {
-                        url: url.clone(),
-                        detail,
-                    })
-                }
-                Some(r) => r,
-                None => Err(ScrapeError::Http {
-                    url: url.clone(),
-                    detail: "scrape task ended without a result".into(),
-                }),
-            };
-            (url.clone(), result)
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, slot)| {
+            let result =
+                slot.unwrap_or_else(|| failed(i, "scrape task ended without a result".into()));
+            (urls.get(i).cloned().unwrap_or_default(), result)
         })
         .collect()
 }

@@ -1,0 +1,109 @@
+//! `casstune analyze` on snapshot files, and `collect` from files only: no cluster needed.
+
+use std::process::{Command, Output};
+
+use casstune::snapshot::{Archive, SourceError};
+
+fn casstune(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_casstune"))
+        .args(args)
+        .env("HOME", "/nonexistent-casstune-test-home")
+        .env_remove("CASSTUNE_CONTACT_POINTS")
+        .output()
+        .unwrap()
+}
+
+fn demo() -> String {
+    format!("{}/examples/demo.snap", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\n{}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn the_bundled_demo_snapshot_analyses_offline_and_deterministically() {
+    let a = casstune(&["analyze", &demo(), "--format", "json"]);
+    assert!(matches!(a.status.code(), Some(0 | 1)), "{}", show(&a));
+    let b = casstune(&["analyze", &demo(), "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout, "same snapshot, same bytes");
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let targets = v["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 3);
+    for t in targets {
+        assert_eq!(t["cassandra_version"], "5.0");
+        assert!(t["version_source"].as_str().unwrap().starts_with("release_version 5.0"));
+        // The demo carries each node's real cassandra.yaml, so findings point into it.
+        assert!(t["files"][0].as_str().unwrap().ends_with("/files/cassandra.yaml"), "{t}");
+    }
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["rule"] == "CFG-028"), "SimpleSnitch on the test nodes");
+    let snap = Archive::read(std::path::Path::new(&demo())).unwrap();
+    assert!(!snap.is_partial(), "{:?}", snap.manifest);
+    assert!(snap.get("traces/probes.json").is_some());
+}
+
+#[test]
+fn a_partial_snapshot_exits_3_and_lists_its_errors() {
+    let mut snap = Archive::read(std::path::Path::new(&demo())).unwrap();
+    snap.node_entry("127.0.0.3").errors.push(SourceError {
+        source: "cql:system_views.settings".into(),
+        message: "node timed out".into(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("partial.snap");
+    snap.write(&p, &[]).unwrap();
+    let o = casstune(&["analyze", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("127.0.0.3: cql:system_views.settings: node timed out"), "{}", show(&o));
+}
+
+#[test]
+fn not_a_snapshot_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cassandra.yaml");
+    std::fs::write(&p, "cluster_name: x\n").unwrap();
+    let o = casstune(&["analyze", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("not a casstune snapshot") && err.contains("cassandra.yaml"), "{err}");
+    let o = casstune(&["analyze"]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+}
+
+#[test]
+fn files_only_collection_round_trips_and_redacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    std::fs::create_dir(&conf).unwrap();
+    let demo_yaml = std::fs::read_to_string(format!("{}/examples/demo/conf/cassandra.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let secret = "Pl4nted-Keystore-Secret";
+    std::fs::write(
+        conf.join("cassandra.yaml"),
+        format!("{demo_yaml}\nserver_encryption_options:\n  internode_encryption: none\n  keystore_password: {secret}\n"),
+    )
+    .unwrap();
+    let host = dir.path().join("host.json");
+    let o = casstune(&["collect-host", "-o", host.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let snap = dir.path().join("files.snap");
+    let o = casstune(&["collect", "--config", conf.to_str().unwrap(), "--host-facts", host.to_str().unwrap(), "-o", snap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let raw = std::fs::read(&snap).unwrap();
+    let tar = zstd::decode_all(&raw[..]).unwrap();
+    assert!(!String::from_utf8_lossy(&tar).contains(secret), "the keystore password reached the snapshot");
+    let a = casstune(&["analyze", snap.to_str().unwrap(), "--format", "json"]);
+    assert!(matches!(a.status.code(), Some(0 | 1)), "{}", show(&a));
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(v["targets"][0]["subject"], "local");
+    // The demo conf's findings come through the snapshot as they do through lint, and host
+    // facts from collect-host enable the hardware rules.
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.len() > 5, "{rules:?}");
+    assert!(!v["not_checked"].as_array().unwrap().iter().any(|n| n["reason"].as_str().unwrap().contains("--cores")), "{}", v["not_checked"]);
+}
