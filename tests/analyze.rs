@@ -107,3 +107,63 @@ fn files_only_collection_round_trips_and_redacts() {
     assert!(rules.len() > 5, "{rules:?}");
     assert!(!v["not_checked"].as_array().unwrap().iter().any(|n| n["reason"].as_str().unwrap().contains("--cores")), "{}", v["not_checked"]);
 }
+
+fn load(path: &str) -> casstune::model::Snapshot {
+    let a = Archive::read(std::path::Path::new(path)).unwrap();
+    let mut problems = Vec::new();
+    let s = casstune::analyze::load::snapshot(&a, &mut problems);
+    assert!(problems.is_empty(), "{problems:?}");
+    s
+}
+
+/// The vocabulary families issue 3 asks for, present for every node of a real collection.
+#[test]
+fn a_real_snapshot_loads_every_metric_family_schema_and_traces() {
+    let s = load(&demo());
+    let families = [
+        "table.read_latency.p99_us", "table.write_latency.p99_us", "clientrequest.read.latency.p99_us",
+        "table.pending_compactions", "compaction.pending_tasks", "table.sstables_per_read.p99",
+        "table.tombstones_scanned.p99", "table.max_partition_size_bytes", "table.mean_partition_size_bytes",
+        "cache.key.hit_ratio", "cache.key.requests", "dropped.mutation", "threadpool.pending", "threadpool.blocked",
+        "jvm.gc.time_seconds_total", "jvm.gc.collections_total", "jvm.heap.used_bytes", "jvm.heap.max_bytes",
+        "storage.hints_total", "clientrequest.read.timeouts",
+    ];
+    assert_eq!(s.nodes.len(), 3);
+    for n in &s.nodes {
+        let keys: Vec<&String> = n.metrics.values.keys().collect();
+        for f in families {
+            assert!(keys.iter().any(|k| k.split('{').next() == Some(f)), "{}: no {f}", n.id);
+        }
+        assert!(keys.iter().any(|k| k.starts_with("jvm.gc.time_seconds_total:rate_per_second")), "{}: no GC rate", n.id);
+        assert!(n.metrics.interval_seconds.is_some_and(|i| i > 5.0), "{}: two scrapes 10 s apart", n.id);
+        let live = n.live.as_ref().unwrap();
+        assert!(live.table("system_views.thread_pools").is_some_and(|r| !r.rows.is_empty()));
+        assert!(n.host.cores.is_some(), "{}: local host facts", n.id);
+    }
+    let t = s.schema.table("demo", "sensor_readings").expect("demo table");
+    assert_eq!(t.compaction_class(), Some("SizeTieredCompactionStrategy"));
+    assert_eq!(t.option_i64("default_time_to_live"), Some(604_800));
+    assert_eq!(t.columns.iter().filter(|c| c.kind == "partition_key").count(), 2);
+    assert_eq!(s.schema.table("demo", "accounts").unwrap().indexes.len(), 1);
+    // The 40 000-row partition lives on one node (RF 1): its estimate is the skewed one.
+    let wide = &s.schema.table("demo", "wide_rows").unwrap().estimates;
+    assert!(wide.values().any(|e| e.mean_partition_size > 100_000), "{wide:?}");
+    assert!(s.traces.iter().any(|t| t.probe_of.as_deref() == Some("demo.inbox") && !t.events.is_empty()));
+}
+
+/// Without config files, each node's running settings stand in for its cassandra.yaml, and
+/// the rules about what stops a start stay quiet (the node runs).
+#[test]
+fn running_settings_stand_in_for_cassandra_yaml() {
+    let path = format!("{}/fixtures/snapshots/cluster3-idle.snap", env!("CARGO_MANIFEST_DIR"));
+    let s = load(&path);
+    let n = &s.nodes[0];
+    let cfg = n.config.as_ref().expect("config from system_views.settings");
+    assert!(cfg.running);
+    assert_eq!(cfg.get("concurrent_reads").and_then(|v| v.value.as_i64()), Some(16));
+    let o = casstune(&["analyze", &path, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"CFG-028"), "{rules:?}");
+    assert!(!rules.iter().any(|r| ["CFG-001", "CFG-002", "CFG-007", "CFG-011"].contains(r)), "{rules:?}");
+}
