@@ -233,7 +233,7 @@ pub struct SourceArgs {
     /// Exporter endpoint to scrape (repeatable), e.g. http://10.0.0.1:9404/metrics.
     #[arg(long, value_name = "URL", help_heading = "Metrics")]
     pub metrics_url: Vec<String>,
-    /// Scrape http://<node>:PORT<--metrics-path> for every node CQL finds (JMX exporter 9404 /
+    /// Scrape `http://NODE:PORT/metrics` (see --metrics-path) for every node CQL finds (JMX exporter 9404 /
     /// 7070, MCAC 9103, cassandra-exporter 9500).
     #[arg(long, value_name = "PORT", help_heading = "Metrics")]
     pub metrics_port: Option<u16>,

@@ -437,11 +437,11 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
         color: use_color(a.color),
     };
     let run = crate::analyze::run(&archive, &opts)?;
-    if a.snapshot.is_some() {
-        if let Some(c) = crate::analyze::load::collection_errors(&archive) {
-            for e in c {
-                eprintln!("casstune: collection error: {e}");
-            }
+    if a.snapshot.is_some()
+        && let Some(c) = crate::analyze::load::collection_errors(&archive)
+    {
+        for e in c {
+            eprintln!("casstune: collection error: {e}");
         }
     }
     for p in &run.problems {

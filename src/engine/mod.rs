@@ -28,6 +28,18 @@ pub enum Need {
     Cores,
     Ram,
     Disks,
+    /// Node metrics (an exporter scrape or a Prometheus server).
+    Metrics,
+    /// Counter rates: two scrapes `--interval` apart, or a Prometheus server window.
+    Rates,
+    /// The cluster's schema (`system_schema.*` over CQL).
+    Schema,
+    /// A live node's own tables (`system.local`, `system_views.*`).
+    NodeTables,
+    /// Host facts beyond the sizes: THP, swap, read-ahead, limits (`collect-host`).
+    HostFacts,
+    /// Query traces (`system_traces`, or `--probe-traces`).
+    Traces,
 }
 
 impl Need {
@@ -38,16 +50,37 @@ impl Need {
             Need::Cores => "core count (--cores or host facts)",
             Need::Ram => "RAM size (--ram or host facts)",
             Need::Disks => "data disk count (--disks or host facts)",
+            Need::Metrics => "metrics (--metrics-port/--metrics-url or --prometheus-server)",
+            Need::Rates => "metric rates (two scrapes: --interval > 0, or --prometheus-server)",
+            Need::Schema => "the schema (collect over CQL: -c HOST)",
+            Need::NodeTables => "the node's virtual tables (collect over CQL, Cassandra 4.0+)",
+            Need::HostFacts => "host facts (casstune collect-host, or collect on the node itself)",
+            Need::Traces => "query traces (system_traces, or --probe-traces N)",
         }
     }
 
-    fn met(self, node: &Node) -> bool {
+    fn met(self, node: &Node, snapshot: &Snapshot) -> bool {
         match self {
             Need::Config => node.config.is_some(),
             Need::Jvm => node.jvm.as_ref().is_some_and(|j| !j.is_empty()),
             Need::Cores => node.host.cores.is_some(),
             Need::Ram => node.host.ram_bytes.is_some(),
             Need::Disks => node.host.data_disks.is_some(),
+            Need::Metrics => !node.metrics.values.is_empty(),
+            Need::Rates => node.metrics.values.keys().any(|k| k.contains(crate::model::metrics::RATE_SUFFIX)),
+            Need::Schema => !snapshot.schema.keyspaces.is_empty(),
+            Need::NodeTables => node.live.as_ref().is_some_and(|l| !l.tables.is_empty()),
+            Need::HostFacts => node.host.thp_enabled.is_some() || !node.host.disks.is_empty(),
+            Need::Traces => !snapshot.traces.is_empty(),
+        }
+    }
+
+    /// For rules that look at the whole cluster at once.
+    fn met_by_cluster(self, snapshot: &Snapshot) -> bool {
+        match self {
+            Need::Schema => !snapshot.schema.keyspaces.is_empty(),
+            Need::Traces => !snapshot.traces.is_empty(),
+            _ => snapshot.nodes.iter().any(|n| self.met(n, snapshot)),
         }
     }
 }
@@ -106,7 +139,18 @@ impl RuleMeta {
 pub struct Ctx<'a> {
     pub node: &'a Node,
     pub meta: &'a RuleMeta,
+    /// The whole snapshot: schema, traces and the other nodes.
+    pub snapshot: &'a Snapshot,
 }
+
+/// What a cluster-scope rule sees: it runs once per snapshot (schema, topology, imbalance).
+pub struct ClusterCtx<'a> {
+    pub snapshot: &'a Snapshot,
+    pub meta: &'a RuleMeta,
+}
+
+/// The subject of a cluster-scope finding that is not about one table or node.
+pub const CLUSTER_SUBJECT: &str = "cluster";
 
 /// Collects a rule's findings with the rule's defaults filled in.
 pub struct Emitter<'a> {
@@ -122,6 +166,12 @@ impl<'a> Emitter<'a> {
             subject: subject.to_string(),
             findings: Vec::new(),
         }
+    }
+
+    /// Changes the subject of the next findings (cluster rules: a table, a keyspace, a node).
+    pub fn subject(&mut self, subject: &str) -> &mut Self {
+        self.subject = subject.to_string();
+        self
     }
 
     /// Starts a finding; the returned reference is for adding evidence and fixes.
@@ -147,6 +197,8 @@ impl<'a> Emitter<'a> {
 /// The executable part of a rule.
 pub enum Check {
     Builtin(fn(&Ctx, &mut Emitter)),
+    /// Runs once per snapshot rather than once per node.
+    Cluster(fn(&ClusterCtx, &mut Emitter)),
     Cel(Box<cel_rules::CelCheck>),
 }
 
@@ -225,7 +277,7 @@ impl Engine {
             .iter()
             .filter_map(|r| match &r.check {
                 Check::Cel(c) => Some(c.as_ref()),
-                Check::Builtin(_) => None,
+                Check::Builtin(_) | Check::Cluster(_) => None,
             })
             .collect();
         let (even, odd): (Vec<_>, Vec<_>) = cel.iter().enumerate().partition(|(i, _)| i % 2 == 0);
@@ -241,9 +293,37 @@ impl Engine {
             .find(|r| r.meta.id.eq_ignore_ascii_case(id))
     }
 
+    /// Cluster-scope rules: once per snapshot, when some node runs a version they apply to.
+    fn run_cluster_rules(&self, snapshot: &Snapshot, out: &mut Outcome) {
+        for rule in &self.rules {
+            let Check::Cluster(f) = &rule.check else {
+                continue;
+            };
+            if !snapshot.nodes.iter().any(|n| rule.meta.applies_to(n.version)) {
+                continue;
+            }
+            let missing: Vec<_> = rule.meta.needs.iter().filter(|n| !n.met_by_cluster(snapshot)).collect();
+            if !missing.is_empty() {
+                out.not_checked.push(NotChecked {
+                    rule: rule.meta.id.clone(),
+                    subject: CLUSTER_SUBJECT.into(),
+                    reason: format!(
+                        "needs {}",
+                        missing.iter().map(|n| n.describe()).collect::<Vec<_>>().join(", ")
+                    ),
+                });
+                continue;
+            }
+            let mut em = Emitter::new(&rule.meta, CLUSTER_SUBJECT);
+            f(&ClusterCtx { snapshot, meta: &rule.meta }, &mut em);
+            out.findings.extend(em.findings);
+        }
+    }
+
     /// Runs every applicable rule on every node and ranks the findings.
     pub fn run(&self, snapshot: &Snapshot) -> Outcome {
         let mut out = Outcome::default();
+        self.run_cluster_rules(snapshot, &mut out);
         for node in &snapshot.nodes {
             // Built on first use: a run with no applicable CEL rule pays nothing for it.
             let mut cel_ctx = None;
@@ -256,7 +336,10 @@ impl Engine {
                 if rule.meta.blocks_startup && node.config.as_ref().is_some_and(|c| c.running) {
                     continue;
                 }
-                let missing: Vec<_> = rule.meta.needs.iter().filter(|n| !n.met(node)).collect();
+                if matches!(rule.check, Check::Cluster(_)) {
+                    continue;
+                }
+                let missing: Vec<_> = rule.meta.needs.iter().filter(|n| !n.met(node, snapshot)).collect();
                 if !missing.is_empty() {
                     out.not_checked.push(NotChecked {
                         rule: rule.meta.id.clone(),
@@ -276,9 +359,11 @@ impl Engine {
                 let ctx = Ctx {
                     node,
                     meta: &rule.meta,
+                    snapshot,
                 };
                 match &rule.check {
                     Check::Builtin(f) => f(&ctx, &mut em),
+                    Check::Cluster(_) => {}
                     Check::Cel(c) => {
                         let root = cel_ctx.get_or_insert_with(|| cel_rules::node_context(node));
                         if let Err(reason) = c.run(&ctx, root, &mut em) {

@@ -71,7 +71,7 @@ pub struct HostFacts {
     pub errors: Vec<String>,
 }
 
-/// Resource limits (soft and hard) from /proc/<pid>/limits.
+/// Resource limits (soft and hard) from `/proc/<pid>/limits`.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Limits {

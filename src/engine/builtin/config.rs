@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Builtin;
+use super::{Builtin, Scope};
 use crate::catalog::{Catalog, Version};
 use crate::engine::{Ctx, Emitter, Evidence, Family, Fix, Location, Need, Safety, Severity};
 use crate::fix::yaml::key_for_version;
@@ -33,7 +33,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "Each top-level key, looked up in the version's parameter catalogue (current names and the old names 4.1+ still accepts).",
         fix: "Rename the key to the parameter you meant (the finding suggests the closest known name), or remove it. If the key belongs to another Cassandra version, lint with --cassandra-version.",
         references: &[LOADER, CONFIG_JAVA],
-        check: unknown_key,
+        check: Scope::Node(unknown_key),
     },
     Builtin {
         id: "CFG-002",
@@ -52,7 +52,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "Pairs of keys that resolve to the same parameter, one through @Replaces.",
         fix: "Keep the new name with a unit (e.g. key_cache_size: 100MiB) and delete the old-name line.",
         references: &[RENAMES, LOADER],
-        check: old_and_new,
+        check: Scope::Node(old_and_new),
     },
     Builtin {
         id: "CFG-003",
@@ -74,7 +74,7 @@ pub static RULES: &[Builtin] = &[
             RENAMES,
             "apache/cassandra src/java/org/apache/cassandra/config/DurationSpec.java, DataStorageSpec.java, DataRateSpec.java",
         ],
-        check: invalid_quantity,
+        check: Scope::Node(invalid_quantity),
     },
     Builtin {
         id: "CFG-004",
@@ -93,7 +93,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The value's YAML shape and scalar form against the field's Java type.",
         fix: "Give the setting a value of the expected type, or remove the line to take the default.",
         references: &[CONFIG_JAVA, LOADER],
-        check: wrong_type,
+        check: Scope::Node(wrong_type),
     },
     Builtin {
         id: "CFG-005",
@@ -115,7 +115,7 @@ pub static RULES: &[Builtin] = &[
             CONFIG_JAVA,
             "apache/cassandra NEWS.txt (upgrade notes per release)",
         ],
-        check: removed_option,
+        check: Scope::Node(removed_option),
     },
     Builtin {
         id: "CFG-006",
@@ -134,7 +134,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The value against the enum constants of the field's type.",
         fix: "Use one of the values listed in the finding.",
         references: &[CONFIG_JAVA],
-        check: invalid_enum,
+        check: Scope::Node(invalid_enum),
     },
     Builtin {
         id: "CFG-007",
@@ -153,7 +153,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "Keys that resolve through @Replaces(deprecated = true).",
         fix: "Rename to the new name with the value in its unit syntax (the fix converts it exactly).",
         references: &[RENAMES],
-        check: deprecated_name,
+        check: Scope::Node(deprecated_name),
     },
     Builtin {
         id: "CFG-008",
@@ -172,7 +172,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "Top-level keys that occur more than once.",
         fix: "Keep one occurrence with the value you want (the fix keeps the effective, last value).",
         references: &[LOADER],
-        check: duplicate_key,
+        check: Scope::Node(duplicate_key),
     },
     Builtin {
         id: "CFG-009",
@@ -194,7 +194,7 @@ pub static RULES: &[Builtin] = &[
             CONFIG_JAVA,
             "apache/cassandra src/java/org/apache/cassandra/config/EncryptionOptions.java",
         ],
-        check: unknown_nested,
+        check: Scope::Node(unknown_nested),
     },
 ];
 

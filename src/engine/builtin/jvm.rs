@@ -1,7 +1,7 @@
 //! JVM rules: what the JDK refuses, what Cassandra's own launcher (cassandra-env.sh) refuses,
 //! and heap and GC sizing.
 
-use super::Builtin;
+use super::{Builtin, Scope};
 use crate::catalog::jvm::{self, Verdict};
 use crate::engine::{Ctx, Emitter, Evidence, Family, Fix, Location, Need, Safety, Severity};
 use crate::model::jvm::{Gc, JvmConfig, Located};
@@ -36,7 +36,7 @@ pub static RULES: &[Builtin] = &[
             "JEP 158 / JEP 271 (unified JVM and GC logging, JDK 9)",
             "JEP 363 (CMS removed, JDK 14)",
         ],
-        check: jdk_refuses,
+        check: Scope::Node(jdk_refuses),
     },
     Builtin {
         id: "JVM-002",
@@ -55,7 +55,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The -Xms, -Xmx and -Xmn options of the options files the node uses.",
         fix: "Set -Xms and -Xmx together, to the same value.",
         references: &[ENV_SH],
-        check: heap_unpaired,
+        check: Scope::Node(heap_unpaired),
     },
     Builtin {
         id: "JVM-003",
@@ -77,7 +77,7 @@ pub static RULES: &[Builtin] = &[
             "https://wiki.openjdk.org/display/HotSpot/CompressedOops",
             JVM_OPTS,
         ],
-        check: heap_over_31g,
+        check: Scope::Node(heap_over_31g),
     },
     Builtin {
         id: "JVM-004",
@@ -99,7 +99,7 @@ pub static RULES: &[Builtin] = &[
             ENV_SH,
             "https://cassandra.apache.org/doc/latest/cassandra/getting-started/production.html",
         ],
-        check: heap_over_half_ram,
+        check: Scope::Node(heap_over_half_ram),
     },
     Builtin {
         id: "JVM-005",
@@ -118,7 +118,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "-Xmn in the options files together with -XX:+UseG1GC.",
         fix: "Remove -Xmn.",
         references: &[ENV_SH, JVM_OPTS],
-        check: xmn_with_g1,
+        check: Scope::Node(xmn_with_g1),
     },
     Builtin {
         id: "JVM-006",
@@ -137,7 +137,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The last -Xms and -Xmx options.",
         fix: "Set -Xms equal to -Xmx.",
         references: &[ENV_SH],
-        check: heap_min_max_differ,
+        check: Scope::Node(heap_min_max_differ),
     },
     Builtin {
         id: "JVM-007",
@@ -156,7 +156,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The collector selected by the active options and the maximum heap.",
         fix: "Switch to G1 (-XX:+UseG1GC with the G1 block of jvm11-server.options) and remove -Xmn.",
         references: &[JVM_OPTS, "JEP 363 (CMS removed, JDK 14)"],
-        check: cms_large_heap,
+        check: Scope::Node(cms_large_heap),
     },
     Builtin {
         id: "JVM-008",
@@ -178,7 +178,7 @@ pub static RULES: &[Builtin] = &[
             ENV_SH,
             "https://cassandra.apache.org/doc/latest/cassandra/getting-started/production.html",
         ],
-        check: heap_too_small,
+        check: Scope::Node(heap_too_small),
     },
     Builtin {
         id: "JVM-009",
@@ -197,7 +197,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "-XX:MaxGCPauseMillis with G1 active.",
         fix: "Raise MaxGCPauseMillis to 300 (the stock value); if pauses must be shorter, consider ZGC on JDK 17.",
         references: &[JVM_OPTS],
-        check: g1_pause_low,
+        check: Scope::Node(g1_pause_low),
     },
     Builtin {
         id: "JVM-010",
@@ -216,7 +216,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "Each -XX option's verdict from running it on a real OpenJDK 17 (`java <option> -version`).",
         fix: "Remove the option, or write its replacement (GC logging: -Xlog:gc*).",
         references: &["JEP 363 (CMS removed, JDK 14)", JVM_OPTS],
-        check: jdk_ignores,
+        check: Scope::Node(jdk_ignores),
     },
     Builtin {
         id: "JVM-011",
@@ -235,7 +235,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "Unconditional MAX_HEAP_SIZE / HEAP_NEWSIZE assignments in cassandra-env.sh and the collector of the options files.",
         fix: "Set both, or neither (then the script sizes the heap itself).",
         references: &[ENV_SH],
-        check: env_heap_unpaired,
+        check: Scope::Node(env_heap_unpaired),
     },
     Builtin {
         id: "JVM-012",
@@ -257,7 +257,7 @@ pub static RULES: &[Builtin] = &[
             "apache/cassandra bin/cassandra.in.sh (for opt in `grep \"^-\" $JVM_OPTS_FILE`)",
             "apache/cassandra conf/cassandra-env.sh 3.11 (same loop over jvm.options)",
         ],
-        check: ignored_option_line,
+        check: Scope::Node(ignored_option_line),
     },
     Builtin {
         id: "SEC-006",
@@ -279,7 +279,7 @@ pub static RULES: &[Builtin] = &[
             ENV_SH,
             "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/security.html",
         ],
-        check: jmx_no_auth,
+        check: Scope::Node(jmx_no_auth),
     },
 ];
 

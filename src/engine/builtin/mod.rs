@@ -1,11 +1,14 @@
 //! Built-in rules: logic CEL cannot express (catalogue lookups, unit parsing, JDK flag
 //! knowledge, heap arithmetic), each declared with the same metadata as a YAML rule.
 
+mod cluster;
 mod config;
+mod host;
 mod jvm;
+mod metrics;
 mod startup;
 
-use super::{Check, Ctx, Doc, Emitter, Family, Need, Rule, RuleMeta, Severity};
+use super::{Check, ClusterCtx, Ctx, Doc, Emitter, Family, Need, Rule, RuleMeta, Severity};
 use crate::catalog::Version;
 
 /// A built-in rule's declaration: metadata and doc next to the check function.
@@ -26,7 +29,16 @@ pub struct Builtin {
     pub evidence: &'static str,
     pub fix: &'static str,
     pub references: &'static [&'static str],
-    pub check: fn(&Ctx, &mut Emitter),
+    pub check: Scope,
+}
+
+/// Where a built-in rule runs: on each node, or once for the whole snapshot.
+#[derive(Clone, Copy)]
+pub enum Scope {
+    Node(fn(&Ctx, &mut Emitter)),
+    /// Schema, topology and cross-node comparisons; findings name their own subjects
+    /// (a table `ks.t`, a keyspace, a node, or `cluster`).
+    Cluster(fn(&ClusterCtx, &mut Emitter)),
 }
 
 impl Builtin {
@@ -57,7 +69,10 @@ impl Builtin {
                 },
                 origin: "built-in".into(),
             },
-            check: Check::Builtin(self.check),
+            check: match self.check {
+                Scope::Node(f) => Check::Builtin(f),
+                Scope::Cluster(f) => Check::Cluster(f),
+            },
         }
     }
 }
@@ -67,6 +82,9 @@ pub fn all() -> Vec<Rule> {
         .iter()
         .chain(jvm::RULES.iter())
         .chain(startup::RULES.iter())
+        .chain(metrics::RULES.iter())
+        .chain(host::RULES.iter())
+        .chain(cluster::RULES.iter())
         .map(Builtin::to_rule)
         .collect()
 }

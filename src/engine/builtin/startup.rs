@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use super::Builtin;
+use super::{Builtin, Scope};
 use crate::catalog::{ClassKind, ClassList, Version};
 use crate::engine::{
     Ctx, Emitter, Evidence, Family, Finding, Fix, Location, Need, Safety, Severity,
@@ -44,7 +44,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "commitlog_sync and the effective commitlog_sync_period, commitlog_sync_group_window and commitlog_sync_batch_window_in_ms (explicit or default), with their lines.",
         fix: "periodic: commitlog_sync_period: 10000ms. batch: delete commitlog_sync_period (the fix instead switches to periodic, the mode the period belongs to, in agreement with CFG-020). group: commitlog_sync_group_window: 1000ms (or what you measured) and delete commitlog_sync_period.",
         references: &[DD, CONFIG_JAVA],
-        check: commitlog_sync,
+        check: Scope::Node(commitlog_sync),
     },
     Builtin {
         id: "CFG-011",
@@ -66,7 +66,7 @@ pub static RULES: &[Builtin] = &[
             DD,
             "apache/cassandra src/java/org/apache/cassandra/locator/SimpleSeedProvider.java",
         ],
-        check: missing_required,
+        check: Scope::Node(missing_required),
     },
     Builtin {
         id: "CFG-012",
@@ -85,7 +85,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The setting(s) with the value as written and its line, the bound from DatabaseDescriptor, and Cassandra's own message.",
         fix: "Bring the value inside the bound; the fix proposes the stock default where that is the obvious choice, or removes the line when the default is derived from the heap or the CPU count.",
         references: &[DD, CONFIG_JAVA],
-        check: invalid_value,
+        check: Scope::Node(invalid_value),
     },
     Builtin {
         id: "CFG-013",
@@ -107,7 +107,7 @@ pub static RULES: &[Builtin] = &[
             DD,
             "apache/cassandra src/java/org/apache/cassandra/dht/Murmur3Partitioner.java",
         ],
-        check: initial_token,
+        check: Scope::Node(initial_token),
     },
     Builtin {
         id: "CFG-014",
@@ -126,7 +126,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The address settings as written, with their lines.",
         fix: "Use the node's own IP for listen_address; with rpc_address: 0.0.0.0 set broadcast_rpc_address to that IP (the fix copies listen_address when it is one); keep either the address or the interface setting.",
         references: &[DD],
-        check: addresses,
+        check: Scope::Node(addresses),
     },
     Builtin {
         id: "CFG-015",
@@ -151,7 +151,7 @@ pub static RULES: &[Builtin] = &[
             "apache/cassandra src/java/org/apache/cassandra/schema/CompactionParams.java",
             "apache/cassandra src/java/org/apache/cassandra/schema/CompressionParams.java",
         ],
-        check: unknown_class,
+        check: Scope::Node(unknown_class),
     },
     Builtin {
         id: "CFG-016",
@@ -174,7 +174,7 @@ pub static RULES: &[Builtin] = &[
             "apache/cassandra src/java/org/apache/cassandra/security/FileBasedSslContextFactory.java",
             "apache/cassandra src/java/org/apache/cassandra/config/EncryptionOptions.java",
         ],
-        check: encryption,
+        check: Scope::Node(encryption),
     },
     Builtin {
         id: "CFG-017",
@@ -193,7 +193,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "The clashing settings with their values and lines.",
         fix: "Give each setting its own directory (for example /var/lib/cassandra/data and /var/lib/cassandra/commitlog).",
         references: &[DD],
-        check: directories,
+        check: Scope::Node(directories),
     },
     Builtin {
         id: "CFG-018",
@@ -216,7 +216,7 @@ pub static RULES: &[Builtin] = &[
             AUTH,
             "apache/cassandra src/java/org/apache/cassandra/utils/StorageCompatibilityMode.java",
         ],
-        check: unsupported,
+        check: Scope::Node(unsupported),
     },
     Builtin {
         id: "CFG-019",
@@ -235,7 +235,7 @@ pub static RULES: &[Builtin] = &[
         evidence: "Both thresholds of the pair as written or by default.",
         fix: "Make the warn threshold the smaller one (or the larger one for minimum_replication_factor); disable a guardrail with -1 (sizes and durations: leave it empty).",
         references: &[GUARDRAILS, DD],
-        check: thresholds,
+        check: Scope::Node(thresholds),
     },
 ];
 
