@@ -67,6 +67,7 @@ pub fn run(archive: &Archive, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeRu
         suppressed: 0,
         baselined: 0,
         color: opts.color,
+        snapshot: Some(&snapshot),
     };
     let output = report::render(opts.format, &report);
     let failed = findings.iter().any(|f| f.severity >= opts.fail_on);

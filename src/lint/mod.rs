@@ -131,6 +131,7 @@ pub fn run(opts: &LintOptions) -> anyhow::Result<LintRun> {
         suppressed,
         baselined,
         color: opts.color,
+        snapshot: Some(&snapshot),
     };
     let output = report::render(opts.format, &report);
     let failed =

@@ -1,7 +1,9 @@
 //! Renderers: one per output format, all reading the same `Report`. No judgement here.
 
 mod github;
+mod html;
 mod json;
+mod markdown;
 mod sarif;
 mod table;
 
@@ -19,6 +21,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (::error file=…::message).
     Github,
+    /// Short Markdown for pull-request comments and tickets: top findings with fixes, counts per family.
+    Markdown,
+    /// One self-contained HTML page (no network) with findings, fixes and charts.
+    Html,
 }
 
 /// What was analysed, for headers and summaries.
@@ -40,6 +46,8 @@ pub struct Report<'a> {
     pub suppressed: usize,
     pub baselined: usize,
     pub color: bool,
+    /// The analysed snapshot, for renderers that show more than findings (charts).
+    pub snapshot: Option<&'a crate::model::Snapshot>,
 }
 
 impl Report<'_> {
@@ -54,6 +62,8 @@ pub fn render(format: Format, report: &Report) -> String {
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }
 

@@ -1,0 +1,7 @@
+//! A self-contained HTML report (to be written: issue 5).
+
+use super::Report;
+
+pub fn render(report: &Report) -> String {
+    super::json::render(report)
+}
