@@ -47,6 +47,15 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation: why it matters, evidence, fix, references.
     Explain(ExplainArgs),
+    /// Compare two snapshots: changed settings, metric deltas, findings resolved, new and unchanged.
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Write the man pages: casstune.1 and one page per subcommand (casstune-analyze.1, …).
+    #[command(after_help = MAN_HELP)]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +329,9 @@ pub struct AnalyzeArgs {
     /// Write the file-editing fixes as a unified diff (needs config files in the snapshot).
     #[arg(long, value_name = "OUT.patch")]
     pub fix_diff: Option<PathBuf>,
+    /// Write every fix as files: config.patch, fixes.cql, os/<node>.sh.
+    #[arg(long, value_name = "DIR")]
+    pub diff_dir: Option<PathBuf>,
     /// Colour: auto (terminal and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -371,4 +383,64 @@ fn parse_version(s: &str) -> Result<Version, String> {
 
 fn parse_size(s: &str) -> Result<u128, String> {
     crate::model::units::parse_cli_size(s)
+}
+
+const DIFF_HELP: &str = "\
+Nodes are matched by address. Settings are each node's effective values (file, else the running \
+settings, else the version's default); metrics are the tuning signals that matter (p99 latencies, GC \
+time, pending compactions, SSTables per read, cache hit ratios, dropped messages and timeouts, heap \
+used), shown when they moved beyond noise; findings are matched by rule, subject and setting.
+
+Examples:
+  casstune diff before.snap after.snap
+  casstune diff --format markdown last-week.snap today.snap > diff.md
+  casstune diff --fail-on warning --rules team-rules/ before.snap after.snap
+
+Exit codes: 0 no new finding at or above --fail-on, 1 new findings at or above --fail-on, 2 usage \
+or input error (a snapshot that cannot be read).";
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The snapshot before the change (written by `casstune collect`).
+    #[arg(value_name = "OLD.snap")]
+    pub old: PathBuf,
+    /// The snapshot after the change.
+    #[arg(value_name = "NEW.snap")]
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::diff::DiffFormat::Table)]
+    pub format: crate::diff::DiffFormat,
+    /// Lowest severity of a new finding that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Directory of extra rule files (*.yaml), used on both snapshots.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dir: Option<PathBuf>,
+}
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  casstune completions bash > /etc/bash_completion.d/casstune
+  casstune completions zsh > \"${fpath[1]}/_casstune\"
+  casstune completions fish > ~/.config/fish/completions/casstune.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+const MAN_HELP: &str = "\
+Without -o, casstune.1 is printed to standard output (`casstune man | man -l -`).
+
+Examples:
+  casstune man -o /usr/local/share/man/man1
+  casstune man | man -l -";
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write casstune.1 and the subcommand pages to (created if missing).
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }

@@ -22,6 +22,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Collect(a) => collect_cmd(a),
         Command::Analyze(a) => analyze_cmd(a),
         Command::CollectHost(a) => collect_host_cmd(a),
+        Command::Diff(a) => diff_cmd(a),
+        Command::Completions(a) => completions_cmd(a),
+        Command::Man(a) => man_cmd(a),
     }
 }
 
@@ -434,6 +437,7 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
         fail_on: a.fail_on.into(),
         rules_dir: a.rules_dir.clone(),
         fix_diff: a.fix_diff.clone(),
+        diff_dir: a.diff_dir.clone(),
         color: use_color(a.color),
     };
     let run = crate::analyze::run(&archive, &opts)?;
@@ -478,6 +482,96 @@ fn collect_host_cmd(a: CollectHostArgs) -> anyhow::Result<i32> {
             eprintln!("casstune: wrote host facts to {}", p.display());
         }
         None => print_stdout(&json)?,
+    }
+    Ok(exit::OK)
+}
+
+fn diff_cmd(a: crate::cli::DiffArgs) -> anyhow::Result<i32> {
+    let old = crate::snapshot::Archive::read(&a.old)?;
+    let new = crate::snapshot::Archive::read(&a.new)?;
+    let opts = crate::diff::DiffOptions {
+        format: a.format,
+        fail_on: a.fail_on.into(),
+        rules_dir: a.rules_dir,
+    };
+    let names = (a.old.display().to_string(), a.new.display().to_string());
+    let run = crate::diff::run(&old, &new, (&names.0, &names.1), &opts)?;
+    for p in &run.problems {
+        eprintln!("casstune: warning: {p}");
+    }
+    print_stdout(&run.output)?;
+    Ok(if run.failed { exit::FINDINGS } else { exit::OK })
+}
+
+fn completions_cmd(a: crate::cli::CompletionsArgs) -> anyhow::Result<i32> {
+    use clap::CommandFactory as _;
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "casstune", &mut buf);
+    print_stdout(&String::from_utf8_lossy(&buf))?;
+    Ok(exit::OK)
+}
+
+/// `casstune man`: the pages come from the clap definitions (clap_mangen), plus an EXIT STATUS
+/// section on casstune.1 so the codes read where man page readers look for them.
+fn man_cmd(a: crate::cli::ManArgs) -> anyhow::Result<i32> {
+    use clap::CommandFactory as _;
+    use clap_mangen::roff::{Roff, bold, roman};
+
+    fn page(cmd: &clap::Command, exit_status: bool) -> anyhow::Result<(String, String)> {
+        let man = clap_mangen::Man::new(cmd.clone()).manual("casstune manual");
+        let mut buf = Vec::new();
+        man.render_title(&mut buf)?;
+        man.render_name_section(&mut buf)?;
+        man.render_synopsis_section(&mut buf)?;
+        man.render_description_section(&mut buf)?;
+        if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(&mut buf)?;
+        }
+        if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+            man.render_subcommands_section(&mut buf)?;
+        }
+        if cmd.get_after_help().is_some() || cmd.get_after_long_help().is_some() {
+            man.render_extra_section(&mut buf)?;
+        }
+        if exit_status {
+            let mut r = Roff::default();
+            r.control("SH", ["EXIT STATUS"]);
+            for (code, text) in [
+                ("0", "Nothing at or above --fail-on (collect: everything was collected)."),
+                ("1", "Findings at or above --fail-on (diff: new findings at or above --fail-on)."),
+                ("2", "Usage or input error: an unreadable, binary or non-YAML file, an unknown version, a bad rule file, a snapshot that cannot be read, or nothing could be collected."),
+                ("3", "The collection was partial (collect, analyze): some node or source failed; the rest was kept."),
+            ] {
+                r.control("TP", []);
+                r.text([bold(code)]);
+                r.text([roman(text)]);
+            }
+            r.to_writer(&mut buf)?;
+        }
+        if cmd.get_version().is_some() {
+            man.render_version_section(&mut buf)?;
+        }
+        Ok((man.get_filename(), String::from_utf8(buf)?))
+    }
+
+    let mut cli = Cli::command().disable_help_subcommand(true);
+    cli.build();
+    let mut pages = vec![page(&cli, true)?];
+    for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+        pages.push(page(sub, false)?);
+    }
+    match &a.out_dir {
+        None => print_stdout(&pages[0].1)?,
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+            for (name, text) in &pages {
+                let p = dir.join(name);
+                std::fs::write(&p, text).with_context(|| format!("{}: cannot write", p.display()))?;
+            }
+            eprintln!("casstune: wrote {} man pages to {}", pages.len(), dir.display());
+        }
     }
     Ok(exit::OK)
 }

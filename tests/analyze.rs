@@ -167,3 +167,34 @@ fn running_settings_stand_in_for_cassandra_yaml() {
     assert!(rules.contains(&"CFG-028"), "{rules:?}");
     assert!(!rules.iter().any(|r| ["CFG-001", "CFG-002", "CFG-007", "CFG-011"].contains(r)), "{rules:?}");
 }
+
+/// `--diff-dir` writes the fixes as files; the config patch applies to the snapshot's own
+/// config files (extracted here as they would sit on the nodes), and the table groups the
+/// same finding across nodes into one row.
+#[test]
+fn diff_dir_fixes_apply_and_table_groups_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fixes");
+    let o = casstune(&["analyze", &demo(), "--diff-dir", out.to_str().unwrap(), "--color", "never"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", show(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("3 nodes:"), "{table}");
+    let patch = out.join("config.patch");
+    assert!(patch.exists(), "{}", show(&o));
+    let snap = Archive::read(std::path::Path::new(&demo())).unwrap();
+    let tree = dir.path().join("tree");
+    for (path, bytes) in snap.members() {
+        if path.contains("/files/") {
+            let p = tree.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+    }
+    let check = Command::new("patch")
+        .args(["-p1", "--dry-run", "-i"])
+        .arg(&patch)
+        .current_dir(&tree)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", show(&check));
+}

@@ -1,6 +1,7 @@
 //! `casstune analyze`: a snapshot archive (read from a file or just collected) → model →
 //! engine → report. The same path whether the archive came from disk or from a live cluster.
 
+pub mod fixes;
 pub mod load;
 
 use anyhow::Context as _;
@@ -16,6 +17,8 @@ pub struct AnalyzeOptions {
     pub fail_on: Severity,
     pub rules_dir: Option<std::path::PathBuf>,
     pub fix_diff: Option<std::path::PathBuf>,
+    /// Write every fix as files (config.patch, fixes.cql, os/<node>.sh).
+    pub diff_dir: Option<std::path::PathBuf>,
     pub color: bool,
 }
 
@@ -53,6 +56,14 @@ pub fn run(archive: &Archive, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeRu
             )
         } else {
             format!("wrote fixes to {} (apply with `git apply {0}` or `patch -p1 < {0}`)", p.display())
+        });
+    }
+    if let Some(dir) = &opts.diff_dir {
+        let files = fixes::write(dir, &snapshot, &findings)?;
+        notes.push(if files.is_empty() {
+            format!("no fixes to write to {}", dir.display())
+        } else {
+            format!("wrote {} to {} (review them; casstune applies nothing)", files.join(", "), dir.display())
         });
     }
     let targets = targets(&snapshot);

@@ -3,7 +3,7 @@
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Report;
-use crate::engine::Severity;
+use crate::engine::{Finding, Fix, Severity};
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
@@ -25,7 +25,8 @@ pub fn render(r: &Report) -> String {
             table.set_content_arrangement(ContentArrangement::Disabled);
         }
         table.set_header(vec!["severity", "rule", "where", "finding", "fix"]);
-        for f in r.findings {
+        for group in group_findings(r.findings) {
+            let f = group[0];
             let sev = Cell::new(f.severity.as_str());
             let sev = if r.color {
                 sev.fg(match f.severity {
@@ -36,26 +37,16 @@ pub fn render(r: &Report) -> String {
             } else {
                 sev
             };
-            let place = f
-                .location
-                .as_ref()
-                .map(|l| format!("{}:{}", l.file, l.line))
-                .unwrap_or_else(|| f.subject.clone());
             let mut finding = f.message.clone();
             if f.blocks_startup {
                 finding.push_str(" [blocks startup]");
             }
-            let fix = f
-                .fixes
-                .first()
-                .map(|x| x.description().to_string())
-                .unwrap_or_default();
             table.add_row(vec![
                 sev,
                 Cell::new(format!("{}\n{}", f.rule, f.name)),
-                Cell::new(place),
+                Cell::new(places(&group, r)),
                 Cell::new(finding),
-                Cell::new(fix),
+                Cell::new(f.fixes.first().map(fix_text).unwrap_or_default()),
             ]);
         }
         out.push_str(&table.to_string());
@@ -106,6 +97,67 @@ pub fn render(r: &Report) -> String {
         ));
     }
     out
+}
+
+/// Findings that say the same thing (rule, message and top fix) about several subjects, in
+/// rank order of their first member: a cluster-wide setting reads as one row, "3 nodes: …".
+fn group_findings(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    let key = |f: &Finding| (f.rule.clone(), f.message.clone(), f.fixes.first().map(fix_text));
+    let mut index: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for f in findings {
+        match index.get(&key(f)) {
+            Some(&i) => groups[i].push(f),
+            None => {
+                index.insert(key(f), groups.len());
+                groups.push(vec![f]);
+            }
+        }
+    }
+    groups
+}
+
+/// Where a finding is: `file:line`, or its subject; a group lists up to five, then a count.
+fn places(group: &[&Finding], r: &Report) -> String {
+    const SHOWN: usize = 5;
+    let one = |f: &Finding| {
+        f.location
+            .as_ref()
+            .map(|l| format!("{}:{}", l.file, l.line))
+            .unwrap_or_else(|| f.subject.clone())
+    };
+    if group.len() == 1 {
+        return one(group[0]);
+    }
+    let is_node = |f: &&Finding| r.targets.iter().any(|t| t.subject == f.subject);
+    let is_table = |f: &&Finding| r.snapshot.is_some_and(|s| {
+        f.subject.split_once('.').is_some_and(|(k, t)| s.schema.table(k, t).is_some())
+    });
+    let what = if group.iter().all(is_node) {
+        "nodes"
+    } else if group.iter().all(is_table) {
+        "tables"
+    } else {
+        "subjects"
+    };
+    let mut s = format!("{} {what}:", group.len());
+    for f in group.iter().take(SHOWN) {
+        s.push('\n');
+        s.push_str(&one(f));
+    }
+    if group.len() > SHOWN {
+        s.push_str(&format!("\n… and {} more", group.len() - SHOWN));
+    }
+    s
+}
+
+/// The top fix as someone would apply it: the statement or command itself when there is one.
+fn fix_text(fix: &Fix) -> String {
+    match fix {
+        Fix::Cql { statement, description, .. } => format!("{description}:\n{statement}"),
+        Fix::Os { command, description, .. } => format!("{description}:\n{command}"),
+        other => other.description().to_string(),
+    }
 }
 
 fn plural(n: usize) -> &'static str {
