@@ -2,7 +2,8 @@
 # Start/stop real Apache Cassandra 5.0 test nodes on loopback, each with the
 # Prometheus JMX exporter agent. See scripts/README.md.
 #
-#   cassandra.sh start [--nodes 1|2|3] [--fresh]   start (idempotent), wait for CQL
+#   cassandra.sh start [--nodes 1|2|3] [--fresh] [--secure]
+#                                                  start (idempotent), wait for CQL
 #   cassandra.sh stop                              SIGTERM, then SIGKILL after a timeout
 #   cassandra.sh status                            per-node process/CQL/exporter state
 #   cassandra.sh logs [N] [-f]                     tail system.log (all nodes or node N)
@@ -12,18 +13,39 @@
 #
 # Node N: 127.0.0.N, CQL :9042, storage :7000, exporter 127.0.0.N:9404,
 # local JMX 127.0.0.1:7N99. Data under $CASSTUNE_NODE_DIR/nodeN.
+#
+# A second, independent cluster beside it: CASSTUNE_NET=1 puts node N on
+# 127.0.1.N (exporter :9405, JMX 127.0.0.1:7N98, data under
+# /tmp/casstune-nodes-net1). CASSTUNE_SECURE=1 (or start --secure) adds
+# PasswordAuthenticator, CassandraAuthorizer and client-to-node TLS with a
+# throwaway CA (tools/cassandra/node-secure.yaml.tmpl). Every command takes
+# the same variables, e.g. CASSTUNE_NET=1 cassandra.sh stop.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tpl_dir="$repo/tools/cassandra"
-root=${CASSTUNE_NODE_DIR:-/tmp/casstune-nodes}
+# CASSTUNE_NET: 0 is the default cluster on 127.0.0.N; 1 a second one on 127.0.1.N.
+net=${CASSTUNE_NET:-0}
+case "$net" in 0|1) ;; *) echo "cassandra.sh: CASSTUNE_NET must be 0 or 1" >&2; exit 1;; esac
+if [ "$net" = 0 ]; then
+  root=${CASSTUNE_NODE_DIR:-/tmp/casstune-nodes}
+  exporter_port=${CASSTUNE_EXPORTER_PORT:-9404}
+else
+  root=${CASSTUNE_NODE_DIR:-/tmp/casstune-nodes-net$net}
+  exporter_port=${CASSTUNE_EXPORTER_PORT:-9405}
+fi
 cql_port=${CASSTUNE_CQL_PORT:-9042}
 storage_port=${CASSTUNE_STORAGE_PORT:-7000}
-exporter_port=${CASSTUNE_EXPORTER_PORT:-9404}
 start_timeout=${CASSTUNE_START_TIMEOUT:-180}   # seconds, per node
 stop_timeout=${CASSTUNE_STOP_TIMEOUT:-30}      # seconds before SIGKILL
 exporter_cfg=${CASSTUNE_EXPORTER_CONFIG:-$tpl_dir/jmx-exporter.yaml}
 cluster_name=casstune-test
+[ "$net" = 0 ] || cluster_name=casstune-net$net
+# Secure mode (auth + client TLS): CASSTUNE_SECURE=1 or `start --secure`; it is
+# recorded in $root/cluster.secure, so later commands on that cluster know it.
+secure=${CASSTUNE_SECURE:-0}
+[ ! -f "$root/cluster.secure" ] || secure=1
+tls_dir="$root/tls"
 max_nodes=3
 # Deterministic single tokens for a 3-node ring (num_tokens: 1).
 tokens=(-9223372036854775808 -3074457345618258603 3074457345618258602)
@@ -31,8 +53,8 @@ tokens=(-9223372036854775808 -3074457345618258603 3074457345618258602)
 die() { echo "cassandra.sh: $*" >&2; exit 1; }
 say() { echo "cassandra.sh: $*" >&2; }
 
-node_ip() { echo "127.0.0.$1"; }
-jmx_port() { echo "7${1}99"; }
+node_ip() { echo "127.0.$net.$1"; }
+jmx_port() { echo "7${1}9$((9 - net))"; }
 node_dir() { echo "$root/node$1"; }
 
 # Number of nodes the recorded cluster has (0: none recorded).
@@ -92,7 +114,74 @@ render_yaml() {
       -e "s|@@CQL_PORT@@|$cql_port|g" \
       -e "s|@@NODE_DIR@@|$dir|g" \
       "$tpl_dir/node.yaml.tmpl" >"$dir/cassandra.yaml"
+  if [ "$secure" = 1 ]; then render_secure "$n"; fi
   if grep -v '^ *#' "$dir/cassandra.yaml" | grep -q '@@'; then die "unfilled placeholder in $dir/cassandra.yaml"; fi
+}
+
+# Secure mode: the AllowAll authenticator/authorizer lines of node.yaml.tmpl
+# give way to node-secure.yaml.tmpl (auth, client-to-node TLS with a PEM keystore).
+render_secure() {
+  local n=$1 dir f; dir=$(node_dir "$n"); f="$dir/cassandra.yaml"
+  sed -i -e '/^authenticator:/d' -e '/^authorizer:/d' "$f"
+  sed -e "s|@@TLS_DIR@@|$tls_dir|g" \
+      -e "s|@@NODE@@|$n|g" \
+      -e "s|@@KEYSTORE_PASSWORD@@|$(cat "$tls_dir/keystore.password")|g" \
+      -e "s|@@TRUSTSTORE_PASSWORD@@|$(cat "$tls_dir/truststore.password")|g" \
+      -e '1,/^$/d' "$tpl_dir/node-secure.yaml.tmpl" >>"$f"
+}
+
+# Throwaway TLS material for secure mode, made once per $root (kept across
+# restarts so clients keep trusting the same CA), all in $tls_dir:
+#   ca.pem / ca.key                 the CA the nodes' certificates chain to
+#   untrusted-ca.pem                a second CA that signed nothing here (negative tests)
+#   nodeN.pem                       node N's certificate, SAN IP:127.0.x.N
+#   nodeN-keystore.pem              PEM keystore: node N's key, encrypted (PKCS#8,
+#                                   keystore.password), then nodeN.pem and ca.pem
+#   keystore.password / truststore.password   random; the latter is planted (Cassandra
+#                                   ignores a PEM truststore's password)
+# The key is encrypted with PKCS#12 PBE-SHA1-3DES: Cassandra's PEMReader asks the JDK for
+# a SecretKeyFactory named after the key's algorithm, and JDK 17 has none for PBES2
+# (openssl's default, -v2 aes-256-cbc): "PBES2 SecretKeyFactory not available".
+ensure_openssl() {
+  command -v openssl >/dev/null && return 0
+  say "openssl not found: installing it (apt-get install -y openssl)"
+  [ "$(id -u)" = 0 ] || die "need root to apt-get install openssl (or install it yourself)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >&2 \
+    || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >&2; } \
+    || die "apt-get install openssl failed"
+}
+
+make_ca() {
+  local name=$1 cn=$2
+  [ -s "$tls_dir/$name.pem" ] && return 0
+  openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=$cn" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$tls_dir/$name.key" -out "$tls_dir/$name.pem" 2>/dev/null || die "openssl: cannot make $name"
+}
+
+gen_tls() {
+  local nodes=$1 n ip tmp pw
+  ensure_openssl
+  mkdir -p "$tls_dir"; chmod 700 "$tls_dir"
+  for pw in keystore truststore; do
+    [ -s "$tls_dir/$pw.password" ] || (umask 077; printf '%s-%s\n' "$pw" "$(openssl rand -hex 12)" >"$tls_dir/$pw.password")
+  done
+  make_ca ca "casstune test CA ($cluster_name)"
+  make_ca untrusted-ca "casstune untrusted CA"
+  for n in $(seq "$nodes"); do
+    [ -s "$tls_dir/node$n-keystore.pem" ] && continue
+    ip=$(node_ip "$n"); tmp=$(mktemp -d "$tls_dir/.gen.XXXXXX")
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:%s\n' "$ip" >"$tmp/ext"
+    { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$tmp/key" \
+      && openssl req -new -key "$tmp/key" -subj "/CN=$ip" -out "$tmp/csr" \
+      && openssl x509 -req -in "$tmp/csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" -CAcreateserial \
+           -days 3650 -sha256 -extfile "$tmp/ext" -out "$tls_dir/node$n.pem" \
+      && openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in "$tmp/key" -passout "file:$tls_dir/keystore.password" -out "$tmp/key.enc" \
+      && cat "$tmp/key.enc" "$tls_dir/node$n.pem" "$tls_dir/ca.pem" >"$tls_dir/node$n-keystore.pem"
+    } 2>/dev/null || { rm -rf "$tmp"; die "openssl: cannot make the certificate of node $n"; }
+    chmod 600 "$tls_dir/node$n-keystore.pem"
+    rm -rf "$tmp"
+  done
 }
 
 launch_node() {
@@ -233,7 +322,8 @@ cmd_start() {
       --nodes) nodes=${2:-}; shift 2 || die "--nodes needs a value";;
       --nodes=*) nodes=${1#--nodes=}; shift;;
       --fresh) fresh=1; shift;;
-      *) die "start: unknown argument '$1' (usage: start [--nodes 1|2|3] [--fresh])";;
+      --secure) secure=1; shift;;
+      *) die "start: unknown argument '$1' (usage: start [--nodes 1|2|3] [--fresh] [--secure])";;
     esac
   done
   case "$nodes" in 1|2|3) ;; *) die "--nodes must be 1, 2 or 3";; esac
@@ -259,6 +349,7 @@ cmd_start() {
     [ ${#running[@]} -eq 0 ] || die "--fresh needs the cluster stopped first"
     say "wiping $root/node* (fresh ${nodes}-node cluster)"
     rm -rf "$root"/node[0-9]* "$root/cluster.nodes"
+    if [ "$secure" = 1 ]; then rm -rf "$tls_dir"; fi
   fi
 
   check_java
@@ -269,6 +360,10 @@ cmd_start() {
 
   mkdir -p "$root"
   echo "$nodes" >"$root/cluster.nodes"
+  if [ "$secure" = 1 ]; then
+    gen_tls "$nodes"
+    : >"$root/cluster.secure"
+  fi
   local t_all; t_all=$(date +%s)
   local -a todo=()
   for n in $(seq "$nodes"); do
@@ -384,6 +479,13 @@ export CASSTUNE_DATA_DIRS='${data[*]}'
 export CASSTUNE_JMX='${jmx[*]}'
 export CASSTUNE_SYSTEM_LOGS='${logs[*]}'
 EOF
+  if [ "$secure" = 1 ]; then
+    cat <<EOF
+export CASSTUNE_SECURE='1'
+export CASSTUNE_TLS_CA='$tls_dir/ca.pem'
+export CASSTUNE_TLS_UNTRUSTED_CA='$tls_dir/untrusted-ca.pem'
+EOF
+  fi
 }
 
 # nodetool is a class of cassandra-all; it talks JMX to the node's local port.
@@ -407,7 +509,7 @@ cmd_nodetool() {
 
 cmd_clean() {
   cmd_stop
-  "$repo/scripts/prometheus.sh" stop || true
+  CASSTUNE_NODE_DIR="$root" "$repo/scripts/prometheus.sh" stop || true
   rm -rf "$root"
   say "removed $root"
 }

@@ -521,23 +521,12 @@ fn man_cmd(a: crate::cli::ManArgs) -> anyhow::Result<i32> {
     fn page(cmd: &clap::Command, exit_status: bool) -> anyhow::Result<(String, String)> {
         let man = clap_mangen::Man::new(cmd.clone()).manual("casstune manual");
         let mut buf = Vec::new();
-        man.render_title(&mut buf)?;
-        man.render_name_section(&mut buf)?;
-        man.render_synopsis_section(&mut buf)?;
-        man.render_description_section(&mut buf)?;
-        if cmd.get_arguments().any(|a| !a.is_hide_set()) {
-            man.render_options_section(&mut buf)?;
-        }
-        if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
-            man.render_subcommands_section(&mut buf)?;
-        }
-        if cmd.get_after_help().is_some() || cmd.get_after_long_help().is_some() {
-            man.render_extra_section(&mut buf)?;
-        }
+        man.render(&mut buf)?;
+        let mut text = String::from_utf8(buf)?;
         if exit_status {
             let mut r = Roff::default();
             r.control("SH", ["EXIT STATUS"]);
-            for (code, text) in [
+            for (code, what) in [
                 ("0", "Nothing at or above --fail-on (collect: everything was collected)."),
                 ("1", "Findings at or above --fail-on (diff: new findings at or above --fail-on)."),
                 ("2", "Usage or input error: an unreadable, binary or non-YAML file, an unknown version, a bad rule file, a snapshot that cannot be read, or nothing could be collected."),
@@ -545,14 +534,19 @@ fn man_cmd(a: crate::cli::ManArgs) -> anyhow::Result<i32> {
             ] {
                 r.control("TP", []);
                 r.text([bold(code)]);
-                r.text([roman(text)]);
+                r.text([roman(what)]);
             }
-            r.to_writer(&mut buf)?;
+            // Before VERSION, where man page readers look for it; at the end if there is none.
+            let at = text.find("\n.SH VERSION").map(|i| i + 1).unwrap_or(text.len());
+            text.insert_str(at, &r.to_roff());
         }
-        if cmd.get_version().is_some() {
-            man.render_version_section(&mut buf)?;
-        }
-        Ok((man.get_filename(), String::from_utf8(buf)?))
+        // Non-ASCII (…, →, ×) as groff's \[uXXXX] escapes: troff reads bytes, and only man(1)
+        // runs preconv first.
+        let text = text
+            .chars()
+            .map(|c| if c.is_ascii() { c.to_string() } else { format!("\\[u{:04X}]", c as u32) })
+            .collect();
+        Ok((man.get_filename(), text))
     }
 
     let mut cli = Cli::command().disable_help_subcommand(true);

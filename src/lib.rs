@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod diff;
 pub mod engine;
 pub mod fix;
 pub mod lint;

@@ -148,3 +148,173 @@ pub fn restart_missing_nodes() {
     let nodes = cluster().nodes.to_string();
     locked("cassandra.sh", &["start", "--nodes", &nodes]);
 }
+
+/// The separate secure test node: one Cassandra 5.0 node on 127.0.1.1, started by
+/// `scripts/cassandra.sh` with `CASSTUNE_NET=1 CASSTUNE_SECURE=1` (PasswordAuthenticator,
+/// CassandraAuthorizer, client-to-node TLS only, a throwaway CA; see scripts/README.md). It is
+/// independent of the 3-node cluster and only `tests/security_live.rs` uses it.
+pub struct SecureNode {
+    /// The node's address (CQL on `port`, over TLS only).
+    pub ip: String,
+    pub port: u16,
+    /// Exporter endpoint of the node's JMX agent.
+    pub metrics_port: u16,
+    /// `$CASSTUNE_NODE_DIR` of the secure cluster.
+    pub root: PathBuf,
+    /// The node's directory: its rendered cassandra.yaml (a conf dir for `--config`).
+    pub conf_dir: PathBuf,
+    /// The CA that signed the node certificate, and a second CA that signed nothing here.
+    pub ca: PathBuf,
+    pub untrusted_ca: PathBuf,
+    /// The passwords planted in the node's cassandra.yaml (`client_encryption_options`).
+    pub keystore_password: String,
+    pub truststore_password: String,
+    /// The value of `-Dcassandra.casstune_test.secret_password=…` on the node's command line
+    /// (a planted secret that reaches `system_views.system_properties`); `None` when the node
+    /// was started some other way without it.
+    pub jvm_secret: Option<String>,
+    /// True when this process started the node (and so stops it at exit).
+    pub started_here: bool,
+    /// Wall time of `cassandra.sh start`.
+    pub start_time: std::time::Duration,
+}
+
+/// Name of the planted JVM system property (`cassandra.` prefix: system_views.system_properties
+/// only lists Cassandra-relevant properties).
+pub const SECURE_JVM_SECRET_PROPERTY: &str = "cassandra.casstune_test.secret_password";
+
+/// Runs `cassandra.sh ARGS` for the secure node under its own lock (`flock -o`, like
+/// [`locked`]): stdout, stderr.
+fn secure_script(args: &[&str], extra_env: &[(&str, String)]) -> (String, String) {
+    let lock = std::env::temp_dir().join("casstune-secure-node.lock");
+    let mut cmd = Command::new("flock");
+    cmd.arg("-o").arg(&lock).arg("bash").arg(script("cassandra.sh")).args(args);
+    // The secure cluster's own network, directory and ports, whatever the shell exported
+    // for the 3-node one.
+    for v in ["CASSTUNE_CQL_PORT", "CASSTUNE_STORAGE_PORT", "CASSTUNE_EXPORTER_PORT"] {
+        cmd.env_remove(v);
+    }
+    cmd.env("CASSTUNE_NET", "1")
+        .env("CASSTUNE_SECURE", "1")
+        .env("CASSTUNE_NODE_DIR", secure_root());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run flock/bash for cassandra.sh: {e}"));
+    let (so, se) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        out.status.success(),
+        "CASSTUNE_NET=1 CASSTUNE_SECURE=1 cassandra.sh {args:?} failed ({}):\n{so}\n{se}",
+        out.status
+    );
+    (so, se)
+}
+
+fn secure_root() -> PathBuf {
+    std::env::var_os("CASSTUNE_SECURE_NODE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/casstune-nodes-net1"))
+}
+
+/// A random-enough token for planted secrets (no rand crate: std's per-process SipHash keys).
+pub fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}
+
+/// The secure node, started on first use (reused when it is already running). When this
+/// process started it, it is stopped when the process exits, unless
+/// `CASSTUNE_KEEP_SECURE_NODE=1` (handy while iterating: a start takes 15–50 s).
+pub fn secure_node() -> &'static SecureNode {
+    static NODE: OnceLock<SecureNode> = OnceLock::new();
+    NODE.get_or_init(|| {
+        let root = secure_root();
+        let jvm_opts = format!("-D{SECURE_JVM_SECRET_PROPERTY}=jvmSecret-{}", random_token());
+        let mut env = vec![("CASSTUNE_JVM_OPTS", jvm_opts)];
+        if std::env::var_os("CASSTUNE_HEAP").is_none() {
+            env.push(("CASSTUNE_HEAP", "512M".to_string()));
+        }
+        let t0 = std::time::Instant::now();
+        let (_, err) = secure_script(&["start", "--nodes", "1"], &env);
+        let start_time = t0.elapsed();
+        let started_here = !err.contains("already running");
+        if started_here && std::env::var("CASSTUNE_KEEP_SECURE_NODE").as_deref() != Ok("1") {
+            stop_secure_node_at_exit();
+        }
+        let (env_out, _) = secure_script(&["env"], &[]);
+        let var = |name: &str| -> String {
+            env_out
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}='")))
+                .and_then(|v| v.strip_suffix('\''))
+                .unwrap_or_else(|| panic!("cassandra.sh env printed no {name}:\n{env_out}"))
+                .to_string()
+        };
+        let tls = root.join("tls");
+        let read = |p: PathBuf| {
+            std::fs::read_to_string(&p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .trim()
+                .to_string()
+        };
+        let conf_dir = root.join("node1");
+        let jvm_secret = std::fs::read_to_string(conf_dir.join("cassandra.pid"))
+            .ok()
+            .and_then(|pid| std::fs::read(format!("/proc/{}/cmdline", pid.trim())).ok())
+            .and_then(|cmd| {
+                String::from_utf8_lossy(&cmd)
+                    .split('\0')
+                    .find_map(|a| a.strip_prefix(&format!("-D{SECURE_JVM_SECRET_PROPERTY}=")).map(str::to_string))
+            });
+        let metrics_url = var("CASSTUNE_METRICS_URLS");
+        SecureNode {
+            ip: var("CASSTUNE_CONTACT_POINTS"),
+            port: var("CASSTUNE_CQL_PORT").parse().expect("CQL port is a number"),
+            metrics_port: metrics_url
+                .rsplit(':')
+                .next()
+                .and_then(|s| s.split('/').next())
+                .and_then(|p| p.parse().ok())
+                .expect("exporter port in CASSTUNE_METRICS_URLS"),
+            ca: PathBuf::from(var("CASSTUNE_TLS_CA")),
+            untrusted_ca: PathBuf::from(var("CASSTUNE_TLS_UNTRUSTED_CA")),
+            keystore_password: read(tls.join("keystore.password")),
+            truststore_password: read(tls.join("truststore.password")),
+            jvm_secret,
+            started_here,
+            start_time,
+            conf_dir,
+            root,
+        }
+    })
+}
+
+/// Registers a C `atexit` handler that stops the secure node: libtest has no global teardown,
+/// but a test binary's process exits through `exit(3)` whether its tests passed or not.
+fn stop_secure_node_at_exit() {
+    unsafe extern "C" {
+        fn atexit(f: extern "C" fn()) -> std::os::raw::c_int;
+    }
+    extern "C" fn stop() {
+        let _ = std::panic::catch_unwind(|| {
+            eprintln!("support: stopping the secure test node this process started");
+            secure_script(&["stop"], &[]);
+        });
+    }
+    // SAFETY: registers a plain function; it only runs a child process at exit.
+    unsafe {
+        atexit(stop);
+    }
+}

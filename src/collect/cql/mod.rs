@@ -128,7 +128,7 @@ pub async fn connect(opts: &CqlOptions) -> anyhow::Result<Session> {
         Ok(Err(e)) => Err(anyhow::anyhow!(
             "cannot connect to {}: {}",
             points.join(", "),
-            one_line(&e.to_string())
+            explain_connect_error(&e.to_string(), opts)
         )),
         Err(_) => Err(anyhow::anyhow!(
             "cannot connect to {}: no answer within {:.0?}",
@@ -150,6 +150,67 @@ fn with_port(point: &str, port: u16) -> String {
     } else {
         format!("{point}:{port}")
     }
+}
+
+/// The driver's connect error as one line a user can act on. The driver wraps the cause in
+/// pool and metadata-fetch context ("… Last connection failed with: CAUSE"); refused
+/// credentials, a rejected certificate and a TLS/plaintext mismatch are named as such, with
+/// the flag that fixes them. The driver never echoes the password, and neither does this.
+fn explain_connect_error(driver: &str, opts: &CqlOptions) -> String {
+    one_line(&explain_cause(driver, opts))
+}
+
+fn explain_cause(driver: &str, opts: &CqlOptions) -> String {
+    let all = driver.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cause = all
+        .rsplit_once("Last connection failed with: ")
+        .map_or(all.as_str(), |(_, c)| c);
+    if cause.contains("Authentication failed") || cause.contains("bad credentials") {
+        let server = cause.split_once("Error message: ").map_or(cause, |(_, m)| m);
+        return format!(
+            "authentication failed for user {:?}: {server} (check --username and the password: \
+             CASSTUNE_PASSWORD, --password-file or cqlshrc)",
+            opts.username.as_deref().unwrap_or_default()
+        );
+    }
+    if cause.contains("Authentication is required") {
+        return "the node requires authentication: give --username and a password \
+                (CASSTUNE_PASSWORD, --password-file or cqlshrc)"
+            .into();
+    }
+    if cause.contains("invalid peer certificate") {
+        let hint = if cause.contains("UnknownIssuer") {
+            match opts.tls.as_ref().and_then(|t| t.ca_file.as_ref()) {
+                Some(ca) => format!("; no CA in {} signed it", ca.display()),
+                None => String::new(),
+            }
+        } else if cause.contains("NotValidForName") {
+            "; its subjectAltName does not list the address connected to".into()
+        } else {
+            String::new()
+        };
+        return format!(
+            "TLS: the node's certificate was rejected ({cause}){hint} (--tls-ca names the CA to \
+             trust; --tls-insecure skips verification, for test clusters only)"
+        );
+    }
+    if opts.tls.is_none()
+        && (cause.contains("Connection reset") || cause.contains("Connection broken"))
+    {
+        return format!(
+            "{cause} (the node closed the connection at the first request: if it requires \
+             client TLS, add --tls --tls-ca FILE)"
+        );
+    }
+    if opts.tls.is_some()
+        && (cause.contains("corrupt message") || cause.contains("InvalidContentType"))
+    {
+        return format!(
+            "TLS handshake failed ({cause}): the node does not seem to speak TLS on this port \
+             (client_encryption_options): connect without --tls"
+        );
+    }
+    all
 }
 
 /// Driver errors nest causes across lines and repeat them per contact point; keep the gist.
@@ -626,6 +687,35 @@ mod tests {
         assert_eq!(with_port("db.example", 9042), "db.example:9042");
         assert_eq!(with_port("::1", 9042), "[::1]:9042");
         assert_eq!(with_port("[::1]:9142", 9042), "[::1]:9142");
+    }
+
+    #[test]
+    fn connect_errors_name_the_cause_and_the_fix() {
+        let opts = CqlOptions {
+            username: Some("casstune".into()),
+            password: Some("s3cret-pw".into()),
+            ..CqlOptions::default()
+        };
+        let wrap = |c: &str| {
+            format!("Failed to perform initial cluster metadata fetch: Control connection pool error: The pool is broken; Last connection failed with: {c}")
+        };
+        let auth = explain_connect_error(&wrap("Failed to perform a connection setup request. Request: AUTH_RESPONSE, reason: Database returned an error: Authentication failed - bad credentials, Error message: Provided username casstune and/or password are incorrect"), &opts);
+        assert!(auth.starts_with("authentication failed for user \"casstune\": Provided username"), "{auth}");
+        assert!(!auth.contains("s3cret-pw"));
+        let none = explain_connect_error(&wrap("Failed to perform a connection setup request. Request: AUTH_RESPONSE, reason: Authentication is required. You can use SessionBuilder::user(\"user\", \"pass\") to provide credentials"), &opts);
+        assert!(none.contains("requires authentication") && !none.contains("SessionBuilder"), "{none}");
+        let tls = CqlOptions {
+            tls: Some(TlsOptions { ca_file: Some("other-ca.pem".into()), ..TlsOptions::default() }),
+            ..opts.clone()
+        };
+        let ca = explain_connect_error(&wrap("invalid peer certificate: UnknownIssuer"), &tls);
+        assert!(ca.starts_with("TLS: the node's certificate was rejected") && ca.contains("other-ca.pem"), "{ca}");
+        let plain = explain_connect_error(&wrap("Failed to perform a connection setup request. Request: OPTIONS, reason: Connection broken, reason: Failed to deserialize frame: Failed to read the frame header: Connection reset by peer (os error 104)"), &opts);
+        assert!(plain.contains("--tls --tls-ca"), "{plain}");
+        let mismatch = explain_connect_error(&wrap("received corrupt message of type InvalidContentType"), &tls);
+        assert!(mismatch.starts_with("TLS handshake failed"), "{mismatch}");
+        let other = explain_connect_error("Control connection pool error: Connection refused (os error 111)", &opts);
+        assert_eq!(other, "Control connection pool error: Connection refused (os error 111)");
     }
 
     #[test]

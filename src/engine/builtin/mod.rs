@@ -1,12 +1,19 @@
 //! Built-in rules: logic CEL cannot express (catalogue lookups, unit parsing, JDK flag
 //! knowledge, heap arithmetic), each declared with the same metadata as a YAML rule.
 
+mod advice;
 mod cluster;
 mod config;
 mod host;
 mod jvm;
 mod metrics;
+mod schema;
+mod metrics_pools;
+mod metrics_tables;
+mod signals;
 mod startup;
+mod tables;
+mod traces;
 
 use super::{Check, ClusterCtx, Ctx, Doc, Emitter, Family, Need, Rule, RuleMeta, Severity};
 use crate::catalog::Version;
@@ -83,8 +90,13 @@ pub fn all() -> Vec<Rule> {
         .chain(jvm::RULES.iter())
         .chain(startup::RULES.iter())
         .chain(metrics::RULES.iter())
+        .chain(metrics_tables::RULES.iter())
+        .chain(metrics_pools::RULES.iter())
         .chain(host::RULES.iter())
         .chain(cluster::RULES.iter())
+        .chain(schema::RULES.iter())
+        .chain(tables::RULES.iter())
+        .chain(traces::RULES.iter())
         .map(Builtin::to_rule)
         .collect()
 }

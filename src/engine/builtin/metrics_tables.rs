@@ -1,0 +1,433 @@
+//! Per-table read-path rules from a node's metrics and virtual tables: partition sizes and
+//! tombstones (PART-0xx). Cassandra's own keyspaces are skipped: their data model is not the
+//! operator's to change.
+//!
+//! The table histograms (tombstones and live rows per read) are Cassandra's decaying
+//! reservoirs: the percentiles follow recent reads while `.count` counts every read since the
+//! node started. A p99 over a handful of reads is the largest of them, so below `min_reads`
+//! a rule only fires when the median crosses the threshold too, at lower confidence.
+
+use std::collections::BTreeSet;
+
+use super::signals::{
+    MIB, Hist, Sample, apply_sample, apply_window, bytes, ev, judge_sample, mib_text, num, os, push_config_fix, setting,
+    setting_base, setting_ev, table_key, user_tables, window_text,
+};
+use super::{Builtin, Scope};
+use crate::catalog::Version;
+use crate::engine::{Ctx, Emitter, Family, Finding, Fix, Need, Safety, Severity};
+use crate::model::schema::is_system_keyspace;
+use crate::model::{Metrics, Node};
+
+const METRICS: &[Need] = &[Need::Metrics];
+const GUARDRAIL: &str = "apache/cassandra conf/cassandra.yaml (compaction_large_partition_warning_threshold 100MiB in 4.x; partition_size_warn_threshold guardrail in 5.0)";
+const TOMBSTONES: &str = "apache/cassandra conf/cassandra.yaml (tombstone_warn_threshold 1000, tombstone_failure_threshold 100000)";
+const COMPACTION_DOC: &str = "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/index.html (unchecked_tombstone_compaction, TimeWindowCompactionStrategy)";
+const VTABLES: &str = "apache/cassandra src/java/org/apache/cassandra/db/virtual/TableMetricTables.java (max_partition_size, tombstones_per_read, rows_per_read)";
+
+pub static RULES: &[Builtin] = &[
+    Builtin {
+        id: "PART-001",
+        name: "large-partition",
+        family: Family::Partition,
+        severity: Severity::Warning,
+        min_version: None,
+        max_version: None,
+        blocks_startup: false,
+        impact: 0.8,
+        confidence: 0.9,
+        needs: METRICS,
+        params: &[("warn_mib", 100.0), ("error_mib", 1024.0)],
+        summary: "A table's largest partition on the node is 100 MiB or more (an error from 1 GiB).",
+        why: "A partition is read, compacted, repaired and streamed as a unit: a large one means long GC-heavy reads, compactions that hold huge rows in memory, repairs that stream it whole when one cell differs, and one replica set carrying a hot spot. Cassandra itself logs partitions above 100 MiB at compaction (compaction_large_partition_warning_threshold, the partition_size guardrail in 5.0); above 1 GiB operations start to fail.",
+        evidence: "table.max_partition_size_bytes per user table (the largest partition compacted on this node), or system_views.max_partition_size (MiB, rounded up) for tables the metrics lack.",
+        fix: "Split the partition key (add a time or hash bucket) and migrate; meanwhile have Cassandra log the offending keys (partition_size_warn_threshold / compaction_large_partition_warning_threshold) and find them in system.log.",
+        references: &[GUARDRAIL, VTABLES, "https://cassandra.apache.org/doc/latest/cassandra/developing/data-modeling/data-modeling_refining.html"],
+        check: Scope::Node(large_partition),
+    },
+    Builtin {
+        id: "PART-002",
+        name: "partition-size-skew",
+        family: Family::Partition,
+        severity: Severity::Info,
+        min_version: None,
+        max_version: None,
+        blocks_startup: false,
+        impact: 0.4,
+        confidence: 0.7,
+        needs: METRICS,
+        params: &[("min_ratio", 100.0), ("min_max_mib", 10.0)],
+        summary: "A table's largest partition is at least 100 times its mean (and at least 10 MiB).",
+        why: "Partitions of very unequal size mean a few keys (a tenant, a device, a day) hold much of the data: their reads are slow, their replicas run hot and compaction of their sstables dominates. The skew shows before the partitions cross the large-partition threshold.",
+        evidence: "table.max_partition_size_bytes and table.mean_partition_size_bytes per user table.",
+        fix: "Find the heavy keys (nodetool tablehistograms for the distribution, the compaction warnings for keys) and bucket them.",
+        references: &[GUARDRAIL],
+        check: Scope::Node(partition_skew),
+    },
+    Builtin {
+        id: "PART-003",
+        name: "tombstones-per-read-high",
+        family: Family::Partition,
+        severity: Severity::Warning,
+        min_version: None,
+        max_version: None,
+        blocks_startup: false,
+        impact: 0.7,
+        confidence: 0.8,
+        needs: METRICS,
+        params: &[("max_p99", 1000.0), ("min_reads", 100.0)],
+        summary: "Reads of a table scan more than 1000 tombstones (99th percentile).",
+        why: "Every tombstone a read passes is deserialised, kept in memory for the response merge and thrown away: reads slow down and allocate heavily (GC). tombstone_warn_threshold (1000) logs such reads and tombstone_failure_threshold (100000) aborts them. Typical causes: queue-like tables (insert then delete), deletes of whole rows in wide partitions, nulls written as values, TTL'd data under size-tiered compaction.",
+        evidence: "table.tombstones_scanned.p99 with .p50 and .count (or system_views.tombstones_per_read), and the node's tombstone_warn_threshold. A p99 over fewer than 100 reads only counts when the median crosses too. The percentiles are histogram bucket upper bounds (about 20 % apart): 1109 means between 925 and 1109.",
+        fix: "For append-only TTL'd data: TimeWindowCompactionStrategy. Otherwise let single-sstable tombstone compactions run (unchecked_tombstone_compaction) and change the access pattern (no queue tables, no null writes). Lower gc_grace_seconds only if repairs run more often than the new value.",
+        references: &[TOMBSTONES, COMPACTION_DOC, VTABLES],
+        check: Scope::Node(tombstones_per_read),
+    },
+    Builtin {
+        id: "PART-004",
+        name: "tombstone-thresholds-hit",
+        family: Family::Partition,
+        severity: Severity::Warning,
+        min_version: None,
+        max_version: None,
+        blocks_startup: false,
+        impact: 0.8,
+        confidence: 0.85,
+        needs: METRICS,
+        params: &[],
+        summary: "Queries crossed tombstone_warn_threshold, or were aborted at tombstone_failure_threshold (error).",
+        why: "Each warning is a read that scanned more tombstones than tombstone_warn_threshold (a log line and a client warning); each failure is a read Cassandra aborted with TombstoneOverwhelmingException, an error the client saw. They are direct evidence of a tombstone-heavy access pattern.",
+        evidence: "table.tombstone_warnings and table.tombstone_failures per user table: their rates over the window, else their totals since the node started (lower confidence: when is unknown).",
+        fix: "As for PART-003: fix the access pattern, TWCS for TTL'd time series, unchecked_tombstone_compaction; do not raise the thresholds (CFG-024).",
+        references: &[TOMBSTONES, COMPACTION_DOC],
+        check: Scope::Node(tombstone_thresholds),
+    },
+    Builtin {
+        id: "PART-005",
+        name: "live-rows-per-read-high",
+        family: Family::Partition,
+        severity: Severity::Info,
+        min_version: None,
+        max_version: None,
+        blocks_startup: false,
+        impact: 0.4,
+        confidence: 0.5,
+        needs: METRICS,
+        params: &[("max_p99", 10000.0), ("min_reads", 100.0)],
+        summary: "Reads of a table materialise more than 10 000 live rows (99th percentile).",
+        why: "Drivers page results 5000 rows at a time by default; a local read that materialises more than two such pages is an unpaged or huge-page query, or a scan of a wide partition. Such reads hold all those rows on the heap at once and cost GC and latency for everyone.",
+        evidence: "table.live_rows_scanned.p99 with .p50 and .count (or system_views.rows_per_read). Cassandra's histograms report a bucket's upper bound (buckets grow by about 20 %): a full 5000-row page shows as 5722, hence the threshold of two pages.",
+        fix: "Find the query (sampled tracing) and page it, or bound it with LIMIT; on 4.1+ the page_size guardrail warns clients that ask for oversized pages.",
+        references: &[VTABLES, "https://docs.datastax.com/en/developer/java-driver/latest/manual/core/paging/ (default page size 5000)", "apache/cassandra src/java/org/apache/cassandra/utils/EstimatedHistogram.java (bucket offsets)"],
+        check: Scope::Node(live_rows_per_read),
+    },
+];
+
+/// One table's distribution, from the metrics or from a `system_views` table.
+struct TableHist {
+    keyspace: String,
+    table: String,
+    h: Hist,
+    /// Evidence names of the p99, p50 and count values.
+    keys: [String; 3],
+}
+
+impl TableHist {
+    fn qualified(&self) -> String {
+        format!("{}.{}", self.keyspace, self.table)
+    }
+}
+
+fn f64_of(v: Option<&&serde_json::Value>) -> Option<f64> {
+    v.and_then(|v| v.as_f64()).filter(|x| x.is_finite())
+}
+
+/// Each user table's distribution of `base` (`table.tombstones_scanned`), and for tables the
+/// metrics lack (no exporter, or an exporter without table histograms) the node's own
+/// `system_views.<vtable>` row.
+fn table_hists(node: &Node, base: &str, vtable: &str) -> Vec<TableHist> {
+    let m = &node.metrics;
+    let mut out: Vec<TableHist> = user_tables(m, &format!("{base}.p99"))
+        .into_iter()
+        .map(|t| TableHist {
+            h: super::signals::hist(m, base, "", &t.scope()),
+            keys: ["p99", "p50", "count"].map(|s| table_key(&format!("{base}.{s}"), &t)),
+            keyspace: t.keyspace,
+            table: t.table,
+        })
+        .collect();
+    let seen: BTreeSet<(String, String)> = out.iter().map(|t| (t.keyspace.clone(), t.table.clone())).collect();
+    let rows = node.live.as_ref().and_then(|l| l.table(&format!("system_views.{vtable}")));
+    for r in rows.map(|r| r.records().collect::<Vec<_>>()).unwrap_or_default() {
+        let name = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let (ks, t) = (name("keyspace_name"), name("table_name"));
+        if ks.is_empty() || is_system_keyspace(&ks) || seen.contains(&(ks.clone(), t.clone())) {
+            continue;
+        }
+        let at = |col: &str| format!("system_views.{vtable}[{ks}.{t}].{col}");
+        out.push(TableHist {
+            h: Hist { p50: f64_of(r.get("p50th")), p99: f64_of(r.get("p99th")), count: f64_of(r.get("count")) },
+            keys: [at("p99th"), at("p50th"), at("count")],
+            keyspace: ks,
+            table: t,
+        });
+    }
+    out
+}
+
+/// Pushes the p99, p50 and count of a distribution as evidence.
+fn hist_evidence(f: &mut Finding, t: &TableHist, max: f64, min_reads: f64) {
+    let [p99, p50, count] = t.keys.clone();
+    f.evidence.push(ev(p99, num(t.h.p99.unwrap_or(f64::NAN)), Some(format!("<= {}", num(max)))));
+    f.evidence.push(ev(p50, num(t.h.p50.unwrap_or(f64::NAN)), None));
+    f.evidence.push(ev(count, num(t.h.count.unwrap_or(0.0)), Some(format!(">= {} for a trusted p99", num(min_reads)))));
+}
+
+// ---------------------------------------------------------------------------------------
+// Partition sizes
+
+/// Have Cassandra log the keys of large partitions, and find them in the log.
+fn large_partition_fixes(node: &Node, f: &mut Finding, warn: f64) {
+    // 5.0 names it partition_size_warn_threshold (a guardrail, unset by default); 4.x
+    // compaction_large_partition_warning_threshold (100 MiB by default). The fix writes the
+    // file's own name and unit.
+    let current = setting_base(node, "partition_size_warn_threshold");
+    if current.is_none_or(|c| c > warn) {
+        push_config_fix(f, node, "partition_size_warn_threshold", &mib_text(warn), Safety::Unsafe, "log each partition above this size, with its key, when compaction writes it");
+    }
+    f.fixes.push(os(
+        "grep -E 'Writing large partition|partition_size' /var/log/cassandra/system.log",
+        Safety::DisplayOnly,
+        "find the keys of the large partitions, then split them (add a bucket to the partition key) and migrate",
+    ));
+}
+
+fn large_partition(ctx: &Ctx, em: &mut Emitter) {
+    let (warn, err) = (ctx.meta.param("warn_mib") * MIB, ctx.meta.param("error_mib") * MIB);
+    let node = ctx.node;
+    let mut seen = BTreeSet::new();
+    for t in user_tables(&node.metrics, "table.max_partition_size_bytes") {
+        seen.insert(t.qualified());
+        if t.value >= warn {
+            let e = ev(table_key("table.max_partition_size_bytes", &t), bytes(t.value), Some(format!("< {}", bytes(warn))));
+            report_large(em, node, &t.qualified(), t.value, e, warn, err);
+        }
+    }
+    let rows = node.live.as_ref().and_then(|l| l.table("system_views.max_partition_size"));
+    for r in rows.map(|r| r.records().collect::<Vec<_>>()).unwrap_or_default() {
+        let name = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let q = format!("{}.{}", name("keyspace_name"), name("table_name"));
+        let Some(mib) = f64_of(r.get("mebibytes")) else { continue };
+        // The table rounds up to whole MiB: strictly above the threshold is above it.
+        if is_system_keyspace(&name("keyspace_name")) || seen.contains(&q) || mib * MIB <= warn {
+            continue;
+        }
+        let e = ev(format!("system_views.max_partition_size[{q}].mebibytes"), format!("{} MiB", num(mib)), Some(format!("< {}", bytes(warn))));
+        report_large(em, node, &q, mib * MIB, e, warn, err);
+    }
+}
+
+fn report_large(em: &mut Emitter, node: &Node, table: &str, size: f64, e: crate::engine::Evidence, warn: f64, err: f64) {
+    let f = em.emit(format!("the largest partition of {table} on this node is {}", bytes(size)), None);
+    if size >= err {
+        f.severity = Severity::Error;
+    }
+    f.evidence.push(e);
+    large_partition_fixes(node, f, warn);
+}
+
+fn partition_skew(ctx: &Ctx, em: &mut Emitter) {
+    let m = &ctx.node.metrics;
+    let (ratio, floor) = (ctx.meta.param("min_ratio"), ctx.meta.param("min_max_mib") * MIB);
+    for t in user_tables(m, "table.max_partition_size_bytes") {
+        let Some(mean) = m.get("table.mean_partition_size_bytes", &t.scope()).filter(|v| *v > 0.0) else { continue };
+        if t.value < floor || t.value / mean < ratio {
+            continue;
+        }
+        let f = em.emit(
+            format!("the largest partition of {} ({}) is {}× its mean partition ({})", t.qualified(), bytes(t.value), num((t.value / mean).round()), bytes(mean)),
+            None,
+        );
+        f.evidence.push(ev(table_key("table.max_partition_size_bytes", &t), bytes(t.value), Some(format!(">= {}", bytes(floor)))));
+        f.evidence.push(ev(table_key("table.mean_partition_size_bytes", &t), bytes(mean), Some(format!("max/mean < {}", num(ratio)))));
+        f.fixes.push(os(
+            &format!("nodetool tablehistograms {} {}", t.keyspace, t.table),
+            Safety::DisplayOnly,
+            "see the partition size distribution; then find the heavy keys (compaction's large-partition warnings) and bucket them",
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tombstones
+
+/// A CQL map literal from the table's compaction options with `extra` set.
+fn compaction_literal(options: &serde_json::Map<String, serde_json::Value>, extra: (&str, &str)) -> String {
+    let mut pairs: Vec<(String, String)> = options
+        .iter()
+        .filter(|(k, _)| *k != extra.0)
+        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        .collect();
+    pairs.push((extra.0.to_string(), extra.1.to_string()));
+    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("'{k}': '{}'", v.replace('\'', "''"))).collect();
+    format!("{{{}}}", body.join(", "))
+}
+
+/// TWCS for TTL'd data, else let tombstone compactions run; gc_grace as guidance only.
+fn tombstone_fixes(ctx: &Ctx, ks: &str, table: &str, f: &mut Finding) {
+    let Some(t) = ctx.snapshot.schema.table(ks, table) else {
+        f.fixes.push(Fix::Cql {
+            statement: format!("ALTER TABLE {ks}.{table} WITH compaction = {{'class': '<its current class>', 'unchecked_tombstone_compaction': 'true'}};"),
+            safety: Safety::DisplayOnly,
+            description: "let single-sstable tombstone compactions purge tombstones older than gc_grace_seconds (the schema was not collected: keep the table's other compaction options)".into(),
+        });
+        return;
+    };
+    let ttl = t.option_i64("default_time_to_live").unwrap_or(0);
+    let class = t.compaction_class().unwrap_or_default();
+    if ttl > 0 && class != "TimeWindowCompactionStrategy" {
+        f.fixes.push(Fix::Cql {
+            statement: format!(
+                "ALTER TABLE {ks}.{table} WITH compaction = {{'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': '1'}};"
+            ),
+            safety: Safety::DisplayOnly,
+            description: format!("the table expires data (default_time_to_live {ttl} s): TWCS drops whole expired sstables; only for append-only time series, and it rewrites the table's sstables"),
+        });
+    }
+    let options = t.options.get("compaction").and_then(|v| v.as_object());
+    let unchecked = options.and_then(|o| o.get("unchecked_tombstone_compaction")).and_then(|v| v.as_str()) == Some("true");
+    if let Some(o) = options
+        && !unchecked
+    {
+        f.fixes.push(Fix::Cql {
+            statement: format!("ALTER TABLE {ks}.{table} WITH compaction = {};", compaction_literal(o, ("unchecked_tombstone_compaction", "true"))),
+            safety: Safety::Unsafe,
+            description: "let single-sstable tombstone compactions purge tombstones older than gc_grace_seconds (more compaction I/O); the access pattern still needs fixing".into(),
+        });
+    }
+    if let Some(gc) = t.option_i64("gc_grace_seconds").filter(|g| *g > 86_400) {
+        f.fixes.push(Fix::Cql {
+            statement: format!("ALTER TABLE {ks}.{table} WITH gc_grace_seconds = 86400;"),
+            safety: Safety::DisplayOnly,
+            description: format!("tombstones live gc_grace_seconds ({gc} s) before they can be purged: shorten it only if every replica is repaired more often than that, or deleted data comes back"),
+        });
+    }
+    if f.fixes.is_empty() {
+        f.fixes.push(os(&format!("nodetool tablestats {ks}.{table}"), Safety::DisplayOnly, "compaction already purges what it can: change the access pattern (no queue-like delete-then-read, no null writes)"));
+    }
+}
+
+fn tombstones_per_read(ctx: &Ctx, em: &mut Emitter) {
+    let (max, min_reads) = (ctx.meta.param("max_p99"), ctx.meta.param("min_reads"));
+    for t in table_hists(ctx.node, "table.tombstones_scanned", "tombstones_per_read") {
+        let Some(p99) = t.h.p99.filter(|p| *p > max) else { continue };
+        let sample = judge_sample(&t.h, max, min_reads);
+        if sample == Sample::Noise {
+            continue;
+        }
+        let f = em.emit(format!("reads of {} scan {} tombstones at the 99th percentile", t.qualified(), num(p99)), None);
+        hist_evidence(f, &t, max, min_reads);
+        let live = ctx.node.metrics.get("table.live_rows_scanned.p50", &[("keyspace", t.keyspace.as_str()), ("table", t.table.as_str())]);
+        if let Some(l) = live {
+            f.evidence.push(ev(Metrics::key("table.live_rows_scanned.p50", &[("keyspace", &t.keyspace), ("table", &t.table)]), num(l), None));
+        }
+        if let Some(e) = setting_ev(ctx.node, "tombstone_warn_threshold", None) {
+            f.evidence.push(e);
+        }
+        apply_sample(f, sample, t.h.count);
+        tombstone_fixes(ctx, &t.keyspace, &t.table, f);
+    }
+}
+
+fn tombstone_thresholds(ctx: &Ctx, em: &mut Emitter) {
+    let m = &ctx.node.metrics;
+    let mut tables: BTreeSet<(String, String)> = BTreeSet::new();
+    for name in ["table.tombstone_warnings", "table.tombstone_failures"] {
+        for t in user_tables(m, name).into_iter().filter(|t| t.value > 0.0) {
+            tables.insert((t.keyspace, t.table));
+        }
+    }
+    for (ks, table) in tables {
+        let scope = [("keyspace", ks.as_str()), ("table", table.as_str())];
+        let read = |name: &str| (m.get(name, &scope).unwrap_or(0.0), m.rate(name, &scope));
+        let (warns, warn_rate) = read("table.tombstone_warnings");
+        let (fails, fail_rate) = read("table.tombstone_failures");
+        let has_rates = warn_rate.is_some() || fail_rate.is_some();
+        let in_window = warn_rate.unwrap_or(0.0) > 0.0 || fail_rate.unwrap_or(0.0) > 0.0;
+        let what = match (warns > 0.0, fails > 0.0) {
+            (_, true) if warns > 0.0 => format!("{} reads crossed tombstone_warn_threshold and {} were aborted at tombstone_failure_threshold", num(warns), num(fails)),
+            (_, true) => format!("{} reads were aborted at tombstone_failure_threshold", num(fails)),
+            _ => format!("{} reads crossed tombstone_warn_threshold", num(warns)),
+        };
+        let when = if in_window {
+            format!("; still happening {}", window_text(m))
+        } else if has_rates {
+            format!(" since the node started (none {})", window_text(m))
+        } else {
+            " since the node started (a single scrape: when is unknown)".into()
+        };
+        let f = em.emit(format!("{ks}.{table}: {what}{when}"), None);
+        // An aborted read is an error the client saw; an old one may be fixed already.
+        if fails > 0.0 && (in_window || !has_rates) {
+            f.severity = Severity::Error;
+        }
+        for (name, total, rate) in [("table.tombstone_warnings", warns, warn_rate), ("table.tombstone_failures", fails, fail_rate)] {
+            let observed = match rate {
+                Some(r) => format!("{} since start, {}/s in the window", num(total), num(r)),
+                None => format!("{} since start", num(total)),
+            };
+            f.evidence.push(ev(Metrics::key(name, &scope), observed, Some("0".into())));
+        }
+        if let Some(e) = setting_ev(ctx.node, "tombstone_warn_threshold", None) {
+            f.evidence.push(e);
+        }
+        if in_window {
+            apply_window(f, m);
+        } else {
+            f.confidence *= 0.6;
+        }
+        tombstone_fixes(ctx, &ks, &table, f);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Live rows
+
+fn live_rows_per_read(ctx: &Ctx, em: &mut Emitter) {
+    let (max, min_reads) = (ctx.meta.param("max_p99"), ctx.meta.param("min_reads"));
+    for t in table_hists(ctx.node, "table.live_rows_scanned", "rows_per_read") {
+        let Some(p99) = t.h.p99.filter(|p| *p > max) else { continue };
+        let sample = judge_sample(&t.h, max, min_reads);
+        if sample == Sample::Noise {
+            continue;
+        }
+        let f = em.emit(format!("reads of {} materialise {} live rows at the 99th percentile", t.qualified(), num(p99)), None);
+        hist_evidence(f, &t, max, min_reads);
+        apply_sample(f, sample, t.h.count);
+        if ctx.node.version >= Version::V4_1 && setting(ctx.node, "page_size_warn_threshold").and_then(|s| s.value.as_i64()).is_none_or(|v| v <= 0) {
+            push_config_fix(f, ctx.node, "page_size_warn_threshold", &num(max), Safety::DisplayOnly, "warn clients that ask for pages over this many rows (identifies the queries; unpaged queries are not caught)");
+        }
+        f.fixes.push(os(
+            "nodetool settraceprobability 0.001   # then read system_traces.sessions; set it back to 0",
+            Safety::DisplayOnly,
+            "trace a sample of queries to find the large reads, then page them or add LIMIT",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compaction_literal_keeps_options_and_sets_one() {
+        let o: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
+            r#"{"class": "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy", "max_threshold": "32", "unchecked_tombstone_compaction": "false"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            compaction_literal(&o, ("unchecked_tombstone_compaction", "true")),
+            "{'class': 'org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy', 'max_threshold': '32', 'unchecked_tombstone_compaction': 'true'}"
+        );
+    }
+}
