@@ -46,6 +46,14 @@ cluster_name=casstune-test
 secure=${CASSTUNE_SECURE:-0}
 [ ! -f "$root/cluster.secure" ] || secure=1
 tls_dir="$root/tls"
+# A CASSTUNE_NODE_DIR exported for one network must not steer a command for the other
+# (`CASSTUNE_NET=1 … stop` would stop the default cluster). Clusters on 127.0.1.N record
+# their network in cluster.net; the default cluster's directory has none.
+if [ -f "$root/cluster.net" ] && [ "$(cat "$root/cluster.net")" != "$net" ] \
+   || { [ "$net" != 0 ] && [ -f "$root/cluster.nodes" ] && [ ! -f "$root/cluster.net" ]; }; then
+  echo "cassandra.sh: $root holds the cluster of another CASSTUNE_NET; unset CASSTUNE_NODE_DIR or point it elsewhere" >&2
+  exit 1
+fi
 max_nodes=3
 # Deterministic single tokens for a 3-node ring (num_tokens: 1).
 tokens=(-9223372036854775808 -3074457345618258603 3074457345618258602)
@@ -360,6 +368,7 @@ cmd_start() {
 
   mkdir -p "$root"
   echo "$nodes" >"$root/cluster.nodes"
+  [ "$net" = 0 ] || echo "$net" >"$root/cluster.net"
   if [ "$secure" = 1 ]; then
     gen_tls "$nodes"
     : >"$root/cluster.secure"

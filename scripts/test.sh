@@ -41,6 +41,8 @@ bash scripts/fetch-cassandra.sh >/dev/null
 started_cluster=0
 if ! bash scripts/cassandra.sh status >/dev/null 2>&1; then started_cluster=1; fi
 stop_cluster() {
+  # The secure single node of tests/security_live.rs (127.0.1.1), whatever started it.
+  CASSTUNE_NET=1 CASSTUNE_NODE_DIR="${CASSTUNE_SECURE_NODE_DIR:-/tmp/casstune-nodes-net1}" bash scripts/cassandra.sh stop >/dev/null 2>&1 || true
   if [ "$started_cluster" = 1 ]; then
     bash scripts/prometheus.sh stop >/dev/null 2>&1 || true
     bash scripts/cassandra.sh stop >/dev/null 2>&1 || true

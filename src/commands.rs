@@ -425,6 +425,8 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
                 eprintln!("casstune: error: nothing was collected; nothing to analyse");
                 return Ok(exit::ERROR);
             };
+            // Analyse what a snapshot would hold: redacted, so no report shows a secret.
+            archive.redact(&secrets);
             if let Some(p) = &a.save {
                 archive.write(p, &secrets)?;
                 eprintln!("casstune: saved the collection to {}", p.display());
@@ -527,24 +529,45 @@ fn man_cmd(a: crate::cli::ManArgs) -> anyhow::Result<i32> {
             let mut r = Roff::default();
             r.control("SH", ["EXIT STATUS"]);
             for (code, what) in [
-                ("0", "Nothing at or above --fail-on (collect: everything was collected)."),
-                ("1", "Findings at or above --fail-on (diff: new findings at or above --fail-on)."),
-                ("2", "Usage or input error: an unreadable, binary or non-YAML file, an unknown version, a bad rule file, a snapshot that cannot be read, or nothing could be collected."),
-                ("3", "The collection was partial (collect, analyze): some node or source failed; the rest was kept."),
+                (
+                    "0",
+                    "Nothing at or above --fail-on (collect: everything was collected).",
+                ),
+                (
+                    "1",
+                    "Findings at or above --fail-on (diff: new findings at or above --fail-on).",
+                ),
+                (
+                    "2",
+                    "Usage or input error: an unreadable, binary or non-YAML file, an unknown version, a bad rule file, a snapshot that cannot be read, or nothing could be collected.",
+                ),
+                (
+                    "3",
+                    "The collection was partial (collect, analyze): some node or source failed; the rest was kept.",
+                ),
             ] {
                 r.control("TP", []);
                 r.text([bold(code)]);
                 r.text([roman(what)]);
             }
             // Before VERSION, where man page readers look for it; at the end if there is none.
-            let at = text.find("\n.SH VERSION").map(|i| i + 1).unwrap_or(text.len());
+            let at = text
+                .find("\n.SH VERSION")
+                .map(|i| i + 1)
+                .unwrap_or(text.len());
             text.insert_str(at, &r.to_roff());
         }
         // Non-ASCII (…, →, ×) as groff's \[uXXXX] escapes: troff reads bytes, and only man(1)
         // runs preconv first.
         let text = text
             .chars()
-            .map(|c| if c.is_ascii() { c.to_string() } else { format!("\\[u{:04X}]", c as u32) })
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    format!("\\[u{:04X}]", c as u32)
+                }
+            })
             .collect();
         Ok((man.get_filename(), text))
     }
@@ -562,9 +585,14 @@ fn man_cmd(a: crate::cli::ManArgs) -> anyhow::Result<i32> {
                 .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
             for (name, text) in &pages {
                 let p = dir.join(name);
-                std::fs::write(&p, text).with_context(|| format!("{}: cannot write", p.display()))?;
+                std::fs::write(&p, text)
+                    .with_context(|| format!("{}: cannot write", p.display()))?;
             }
-            eprintln!("casstune: wrote {} man pages to {}", pages.len(), dir.display());
+            eprintln!(
+                "casstune: wrote {} man pages to {}",
+                pages.len(),
+                dir.display()
+            );
         }
     }
     Ok(exit::OK)

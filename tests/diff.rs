@@ -95,12 +95,23 @@ fn a_snapshot_against_itself_has_no_differences() {
     assert_eq!(len(&j["findings"]["resolved"]), 0);
     assert_eq!(len(&j["findings"]["unchanged"]), analyzed(DEMO, None));
     assert!(len(&j["findings"]["unchanged"]) > 0);
-    assert!(j["summary"]["metrics_compared"].as_u64().unwrap() > 100, "{}", j["summary"]);
-    assert_eq!(j["nodes"]["matched"], serde_json::json!(["127.0.0.1", "127.0.0.2", "127.0.0.3"]));
+    assert!(
+        j["summary"]["metrics_compared"].as_u64().unwrap() > 100,
+        "{}",
+        j["summary"]
+    );
+    assert_eq!(
+        j["nodes"]["matched"],
+        serde_json::json!(["127.0.0.1", "127.0.0.2", "127.0.0.3"])
+    );
     for f in ["table", "markdown"] {
         let o = run(&["diff", "--format", f, DEMO, DEMO]);
         assert_eq!(o.status.code(), Some(0));
-        assert!(stdout(&o).contains("No differences."), "{f}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("No differences."),
+            "{f}: {}",
+            stdout(&o)
+        );
     }
 }
 
@@ -108,9 +119,12 @@ fn a_snapshot_against_itself_has_no_differences() {
 fn a_changed_setting_is_reported_exactly() {
     // 32 stays within HW-002's 16 per disk × 2 on the demo's one data disk: no new finding.
     let d = tmpdir("setting");
-    let after = edited(&d, "after.snap", "nodes/127.0.0.1/files/cassandra.yaml", |t| {
-        t.replace("concurrent_reads: 16\n", "concurrent_reads: 32\n")
-    });
+    let after = edited(
+        &d,
+        "after.snap",
+        "nodes/127.0.0.1/files/cassandra.yaml",
+        |t| t.replace("concurrent_reads: 16\n", "concurrent_reads: 32\n"),
+    );
     let (j, code) = diff_json(DEMO, &after, &[]);
     assert_eq!(code, 0);
     assert_eq!(
@@ -124,12 +138,26 @@ fn a_changed_setting_is_reported_exactly() {
 
     let table = stdout(&run(&["diff", DEMO, &after]));
     assert!(table.contains("1 setting changed"), "{table}");
-    let row = table.lines().find(|l| l.contains("concurrent_reads")).expect(&table);
-    assert!(row.contains("127.0.0.1") && row.contains("16") && row.contains("32"), "{row}");
+    let row = table
+        .lines()
+        .find(|l| l.contains("concurrent_reads"))
+        .expect(&table);
+    assert!(
+        row.contains("127.0.0.1") && row.contains("16") && row.contains("32"),
+        "{row}"
+    );
     let md = stdout(&run(&["diff", "--format", "markdown", DEMO, &after]));
-    assert!(md.contains("| 127.0.0.1 | `concurrent_reads` | `16` | `32` |"), "{md}");
+    assert!(
+        md.contains("| 127.0.0.1 | `concurrent_reads` | `16` | `32` |"),
+        "{md}"
+    );
     let html = stdout(&run(&["diff", "--format", "html", DEMO, &after]));
-    assert!(html.contains("<code>concurrent_reads</code></td><td><code>16</code></td><td><code>32</code>"), "{html}");
+    assert!(
+        html.contains(
+            "<code>concurrent_reads</code></td><td><code>16</code></td><td><code>32</code>"
+        ),
+        "{html}"
+    );
 }
 
 #[test]
@@ -138,27 +166,93 @@ fn the_same_change_on_every_node_is_one_markdown_row() {
     let mut a = Archive::read(&root().join(DEMO)).unwrap();
     for n in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
         let m = format!("nodes/{n}/files/cassandra.yaml");
-        let t = a.get_text(&m).unwrap().replace("concurrent_writes: 16\n", "concurrent_writes: 32\n");
+        let t = a
+            .get_text(&m)
+            .unwrap()
+            .replace("concurrent_writes: 16\n", "concurrent_writes: 32\n");
         a.put(m, t.into_bytes());
     }
     let p = d.join("after.snap");
     a.write(&p, &[]).unwrap();
-    let md = stdout(&run(&["diff", "--format", "markdown", DEMO, p.to_str().unwrap()]));
+    let md = stdout(&run(&[
+        "diff",
+        "--format",
+        "markdown",
+        DEMO,
+        p.to_str().unwrap(),
+    ]));
     assert!(
-        md.contains("| all 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3 | `concurrent_writes` | `16` | `32` |"),
+        md.contains(
+            "| all 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3 | `concurrent_writes` | `16` | `32` |"
+        ),
         "{md}"
     );
     let (j, _) = diff_json(DEMO, p.to_str().unwrap(), &[]);
     assert_eq!(len(&j["settings"]), 3);
+
+    // The same new finding on the three nodes is one line too.
+    for n in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
+        let m = format!("nodes/{n}/files/cassandra.yaml");
+        let t = format!("{}row_cache_size: 64MiB\n", a.get_text(&m).unwrap());
+        a.put(m, t.into_bytes());
+    }
+    a.write(&p, &[]).unwrap();
+    let md = stdout(&run(&[
+        "diff",
+        "--format",
+        "markdown",
+        DEMO,
+        p.to_str().unwrap(),
+    ]));
+    let lines: Vec<&str> = md.lines().filter(|l| l.contains("`CACHE-001`")).collect();
+    assert_eq!(lines.len(), 1, "{md}");
+    assert!(
+        lines[0].starts_with("- **warning** `CACHE-001` row-cache-enabled on 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3: "),
+        "{md}"
+    );
+}
+
+#[test]
+fn jvm_options_added_and_removed_per_node() {
+    let d = tmpdir("jvm");
+    let with = |heap: &str, name: &str| {
+        let mut a = Archive::read(&root().join(DEMO)).unwrap();
+        a.put(
+            "nodes/127.0.0.1/files/jvm-server.options",
+            format!("# heap\n-Xms{heap}\n-Xmx{heap}\n-XX:+UseG1GC\n").into_bytes(),
+        );
+        let p = d.join(name);
+        a.write(&p, &[]).unwrap();
+        p.display().to_string()
+    };
+    let (old, new) = (with("1G", "old.snap"), with("2G", "new.snap"));
+    let (j, _) = diff_json(&old, &new, &[]);
+    assert_eq!(
+        j["jvm_options"],
+        serde_json::json!([{"node": "127.0.0.1", "removed": ["-Xms1G", "-Xmx1G"], "added": ["-Xms2G", "-Xmx2G"]}])
+    );
+    assert_eq!(len(&j["settings"]), 0);
+    let md = stdout(&run(&["diff", "--format", "markdown", &old, &new]));
+    assert!(
+        md.contains(
+            "- 127.0.0.1: removed `-Xms1G`, removed `-Xmx1G`, added `-Xms2G`, added `-Xmx2G`"
+        ),
+        "{md}"
+    );
+    let (same, _) = diff_json(&old, &old, &[]);
+    assert_eq!(len(&same["jvm_options"]), 0);
 }
 
 #[test]
 fn new_findings_set_the_exit_code_and_reversed_they_are_resolved() {
     let d = tmpdir("findings");
     // A misspelt key (error, blocks startup) and a row cache (warning) on one node.
-    let after = edited(&d, "after.snap", "nodes/127.0.0.2/files/cassandra.yaml", |t| {
-        format!("{t}concurent_reads: 32\nrow_cache_size: 512MiB\n")
-    });
+    let after = edited(
+        &d,
+        "after.snap",
+        "nodes/127.0.0.2/files/cassandra.yaml",
+        |t| format!("{t}concurent_reads: 32\nrow_cache_size: 512MiB\n"),
+    );
     let (j, code) = diff_json(DEMO, &after, &[]);
     assert_eq!(code, 1, "a new error fails the default --fail-on error");
     let new: Vec<(String, String, String)> = j["findings"]["new"]
@@ -176,8 +270,16 @@ fn new_findings_set_the_exit_code_and_reversed_they_are_resolved() {
     assert_eq!(
         new,
         [
-            ("CFG-001".to_string(), "127.0.0.2".to_string(), "error".to_string()),
-            ("CACHE-001".to_string(), "127.0.0.2".to_string(), "warning".to_string())
+            (
+                "CFG-001".to_string(),
+                "127.0.0.2".to_string(),
+                "error".to_string()
+            ),
+            (
+                "CACHE-001".to_string(),
+                "127.0.0.2".to_string(),
+                "warning".to_string()
+            )
         ]
     );
     assert_eq!(len(&j["findings"]["resolved"]), 0);
@@ -191,23 +293,37 @@ fn new_findings_set_the_exit_code_and_reversed_they_are_resolved() {
     let (r, code) = diff_json(&after, DEMO, &["--fail-on", "info"]);
     assert_eq!(code, 0);
     assert_eq!(len(&r["findings"]["new"]), 0);
-    let resolved: Vec<&str> = r["findings"]["resolved"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let resolved: Vec<&str> = r["findings"]["resolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert_eq!(resolved, ["CFG-001", "CACHE-001"]);
 
     // Only the warning is new: exit 0 unless --fail-on warning.
-    let warn_only = edited(&d, "warn.snap", "nodes/127.0.0.2/files/cassandra.yaml", |t| format!("{t}row_cache_size: 512MiB\n"));
+    let warn_only = edited(
+        &d,
+        "warn.snap",
+        "nodes/127.0.0.2/files/cassandra.yaml",
+        |t| format!("{t}row_cache_size: 512MiB\n"),
+    );
     assert_eq!(diff_json(DEMO, &warn_only, &[]).1, 0);
     assert_eq!(diff_json(DEMO, &warn_only, &["--fail-on", "warning"]).1, 1);
     let md = stdout(&run(&["diff", "--format", "markdown", DEMO, &after]));
     assert!(md.contains("#### New findings"), "{md}");
-    assert!(md.contains("**warning** `CACHE-001` row-cache-enabled on 127.0.0.2: "), "{md}");
+    assert!(
+        md.contains("**warning** `CACHE-001` row-cache-enabled on 127.0.0.2: "),
+        "{md}"
+    );
 }
 
 #[test]
 fn a_changed_scrape_value_is_one_metric_with_its_verdict() {
     let d = tmpdir("metric");
     let member = "nodes/127.0.0.2/metrics/scrape-1.prom";
-    let prefix = "cassandra_clientrequest_latency_quantile{clientrequest=\"Read\",quantile=\"0.99\"} ";
+    let prefix =
+        "cassandra_clientrequest_latency_quantile{clientrequest=\"Read\",quantile=\"0.99\"} ";
     let demo = Archive::read(&root().join(DEMO)).unwrap();
     let line = demo
         .get_text(member)
@@ -218,7 +334,9 @@ fn a_changed_scrape_value_is_one_metric_with_its_verdict() {
         .to_string();
     let old: f64 = line[prefix.len()..].trim().parse().unwrap();
     assert!(old > 0.0);
-    let after = edited(&d, "after.snap", member, |t| t.replace(&line, &format!("{prefix}{:.1}", old * 4.0)));
+    let after = edited(&d, "after.snap", member, |t| {
+        t.replace(&line, &format!("{prefix}{:.1}", old * 4.0))
+    });
     let (j, code) = diff_json(DEMO, &after, &[]);
     assert_eq!(code, 0);
     assert_eq!(len(&j["settings"]), 0);
@@ -236,8 +354,14 @@ fn a_changed_scrape_value_is_one_metric_with_its_verdict() {
     let (r, _) = diff_json(&after, DEMO, &[]);
     assert_eq!(r["metrics"][0]["verdict"], "better");
     let table = stdout(&run(&["diff", DEMO, &after]));
-    let row = table.lines().find(|l| l.contains("coordinator read p99")).expect(&table);
-    assert!(row.contains("127.0.0.2") && row.contains("+300 %") && row.contains("worse"), "{row}");
+    let row = table
+        .lines()
+        .find(|l| l.contains("coordinator read p99"))
+        .expect(&table);
+    assert!(
+        row.contains("127.0.0.2") && row.contains("+300 %") && row.contains("worse"),
+        "{row}"
+    );
 }
 
 #[test]
@@ -256,7 +380,10 @@ fn nodes_only_on_one_side_are_listed_with_their_findings() {
     let on_node3 = analyzed(DEMO, Some("127.0.0.3"));
     assert!(on_node3 > 0);
     assert_eq!(resolved.len(), on_node3);
-    assert!(resolved.iter().all(|f| f["subject"] == "127.0.0.3"), "{resolved:?}");
+    assert!(
+        resolved.iter().all(|f| f["subject"] == "127.0.0.3"),
+        "{resolved:?}"
+    );
     let (r, _) = diff_json(two, DEMO, &[]);
     assert_eq!(r["nodes"]["only_new"], serde_json::json!(["127.0.0.3"]));
     assert_eq!(len(&r["findings"]["new"]), on_node3);
@@ -275,24 +402,50 @@ fn two_real_recordings_of_one_cluster() {
         json_of(&run(&["analyze", "--format", "json", DEMO])),
     );
     let count = |v: &Value| v["findings"].as_array().unwrap().len();
-    assert_eq!(code, if j["findings"]["new"].as_array().unwrap().iter().any(|f| f["severity"] == "error") { 1 } else { 0 });
+    assert_eq!(
+        code,
+        if j["findings"]["new"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "error")
+        {
+            1
+        } else {
+            0
+        }
+    );
     assert_eq!(len(&j["nodes"]["matched"]), 3);
-    let (new, resolved, unchanged) = (len(&j["findings"]["new"]), len(&j["findings"]["resolved"]), len(&j["findings"]["unchanged"]));
+    let (new, resolved, unchanged) = (
+        len(&j["findings"]["new"]),
+        len(&j["findings"]["resolved"]),
+        len(&j["findings"]["unchanged"]),
+    );
     assert_eq!(unchanged + new, count(&demo));
     assert_eq!(unchanged + resolved, count(&idle));
     // What is new or resolved is a rule that fired on that node on one side only (the metric
     // rules see the load the demo was recorded under), never a config finding that moved
     // from system_views.settings to cassandra.yaml.
     let fired = |doc: &Value, f: &Value| {
-        doc["findings"].as_array().unwrap().iter().any(|g| g["rule"] == f["rule"] && g["subject"] == f["subject"])
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["rule"] == f["rule"] && g["subject"] == f["subject"])
     };
     for f in j["findings"]["new"].as_array().unwrap() {
-        assert!(!fired(&idle, f), "new, but the idle recording has it too: {f}");
+        assert!(
+            !fired(&idle, f),
+            "new, but the idle recording has it too: {f}"
+        );
     }
     for f in j["findings"]["resolved"].as_array().unwrap() {
         assert!(!fired(&demo, f), "resolved, but the demo has it too: {f}");
     }
-    assert!(unchanged >= 24, "the config findings of the three nodes pair up: {unchanged}");
+    assert!(
+        unchanged >= 24,
+        "the config findings of the three nodes pair up: {unchanged}"
+    );
     assert_eq!(len(&j["settings"]), 0, "{}", j["settings"]);
     let metrics = j["metrics"].as_array().unwrap();
     assert!(!metrics.is_empty());
@@ -321,9 +474,17 @@ fn two_real_recordings_of_one_cluster() {
 #[test]
 fn every_format_is_deterministic_and_html_is_self_contained() {
     let d = tmpdir("formats");
-    let after = edited(&d, "after.snap", "nodes/127.0.0.1/files/cassandra.yaml", |t| {
-        format!("{}row_cache_size: 64MiB\n", t.replace("concurrent_reads: 16\n", "concurrent_reads: 8\n"))
-    });
+    let after = edited(
+        &d,
+        "after.snap",
+        "nodes/127.0.0.1/files/cassandra.yaml",
+        |t| {
+            format!(
+                "{}row_cache_size: 64MiB\n",
+                t.replace("concurrent_reads: 16\n", "concurrent_reads: 8\n")
+            )
+        },
+    );
     for f in ["table", "json", "markdown", "html"] {
         let a = run(&["diff", "--format", f, IDLE, &after]);
         let b = run(&["diff", "--format", f, IDLE, &after]);
@@ -334,12 +495,18 @@ fn every_format_is_deterministic_and_html_is_self_contained() {
     assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..100]);
     assert!(html.trim_end().ends_with("</html>"));
     for external in ["<script", "<link", "src=", "href=", "@import", "url("] {
-        assert!(!html.contains(external), "HTML refers to something outside: {external}");
+        assert!(
+            !html.contains(external),
+            "HTML refers to something outside: {external}"
+        );
     }
     assert!(html.contains("class=\"worse\">worse</td>"), "{html}");
     let html = stdout(&run(&["diff", "--format", "html", DEMO, &after]));
     assert!(html.contains("<h2>New findings (1)</h2>"), "{html}");
-    assert!(html.contains("<td class=\"warning\">warning</td><td><code>CACHE-001</code>"), "{html}");
+    assert!(
+        html.contains("<td class=\"warning\">warning</td><td><code>CACHE-001</code>"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -351,7 +518,10 @@ fn unreadable_inputs_exit_2_naming_the_file() {
     let o = run(&["diff", "Cargo.toml", DEMO]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Cargo.toml") && err.contains("not a casstune snapshot"), "{err}");
+    assert!(
+        err.contains("Cargo.toml") && err.contains("not a casstune snapshot"),
+        "{err}"
+    );
     assert!(o.stdout.is_empty());
     let o = run(&["diff", "--rules", "no/such/dir", DEMO, DEMO]);
     assert_eq!(o.status.code(), Some(2));
@@ -396,16 +566,30 @@ fn err(o: &Output) -> String {
 
 #[test]
 fn nightly_script_parses_and_lints() {
-    let o = Command::new("bash").arg("-n").arg(root().join(NIGHTLY)).output().unwrap();
+    let o = Command::new("bash")
+        .arg("-n")
+        .arg(root().join(NIGHTLY))
+        .output()
+        .unwrap();
     assert!(o.status.success(), "bash -n: {}", err(&o));
-    if Command::new("shellcheck").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        let o = Command::new("shellcheck").arg(root().join(NIGHTLY)).output().unwrap();
+    if Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let o = Command::new("shellcheck")
+            .arg(root().join(NIGHTLY))
+            .output()
+            .unwrap();
         assert!(o.status.success(), "shellcheck: {}", stdout(&o));
     } else {
         eprintln!("skipped: shellcheck is not installed");
     }
     let text = std::fs::read_to_string(root().join(NIGHTLY)).unwrap();
-    assert!(!text.contains("--password \"") && !text.contains("--password=") && !text.contains("-p \""), "a password on a command line");
+    assert!(
+        !text.contains("--password \"") && !text.contains("--password="),
+        "a password on a command line"
+    );
 }
 
 #[test]
@@ -413,18 +597,46 @@ fn nightly_dry_run_diffs_two_given_snapshots_with_casstunes_exit_code() {
     let o = nightly(&[("CASSTUNE_NIGHTLY_DRY_RUN", "1")], &[DEMO, DEMO]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let md = stdout(&o);
-    assert!(md.starts_with("### casstune diff\n") && md.contains("No differences."), "{md}");
-    assert_eq!(md, format!("{}\n", stdout(&run(&["diff", "--format", "markdown", "--fail-on", "warning", DEMO, DEMO]))));
+    assert!(
+        md.starts_with("### casstune diff\n") && md.contains("No differences."),
+        "{md}"
+    );
+    assert_eq!(
+        md,
+        stdout(&run(&[
+            "diff",
+            "--format",
+            "markdown",
+            "--fail-on",
+            "warning",
+            DEMO,
+            DEMO
+        ]))
+    );
 
     let d = tmpdir("nightly-two");
-    let after = edited(&d, "after.snap", "nodes/127.0.0.1/files/cassandra.yaml", |t| format!("{t}row_cache_size: 64MiB\n"));
+    let after = edited(
+        &d,
+        "after.snap",
+        "nodes/127.0.0.1/files/cassandra.yaml",
+        |t| format!("{t}row_cache_size: 64MiB\n"),
+    );
     // A new warning: casstune diff --fail-on warning exits 1, and so does the script.
     let o = nightly(&[("CASSTUNE_NIGHTLY_DRY_RUN", "1")], &[DEMO, &after]);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(stdout(&o).contains("`CACHE-001`"), "{}", stdout(&o));
-    let o = nightly(&[("CASSTUNE_NIGHTLY_DRY_RUN", "1"), ("CASSTUNE_FAIL_ON", "error")], &[DEMO, &after]);
+    let o = nightly(
+        &[
+            ("CASSTUNE_NIGHTLY_DRY_RUN", "1"),
+            ("CASSTUNE_FAIL_ON", "error"),
+        ],
+        &[DEMO, &after],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let o = nightly(&[("CASSTUNE_NIGHTLY_DRY_RUN", "1")], &[DEMO, "no/such.snap"]);
+    let o = nightly(
+        &[("CASSTUNE_NIGHTLY_DRY_RUN", "1")],
+        &[DEMO, "no/such.snap"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("no/such.snap"), "{}", err(&o));
 }
@@ -446,19 +658,40 @@ fn nightly_dry_run_picks_the_week_old_snapshot_and_keeps_n() {
         ("CASSTUNE_MAIL_TO", "dba@example.com"),
     ];
     let o = nightly(&env, &[]);
-    let (old, new) = (snaps.join("cluster-2026-11-15.snap"), snaps.join("cluster-2026-11-22.snap"));
-    assert!(new.is_file(), "tonight's snapshot is stored under today's date");
+    let (old, new) = (
+        snaps.join("cluster-2026-11-15.snap"),
+        snaps.join("cluster-2026-11-22.snap"),
+    );
+    assert!(
+        new.is_file(),
+        "tonight's snapshot is stored under today's date"
+    );
     // Exactly what casstune diff says about the snapshot 7 days back (on or before 11-15).
-    let direct = run(&["diff", "--format", "markdown", "--fail-on", "warning", old.to_str().unwrap(), new.to_str().unwrap()]);
+    let direct = run(&[
+        "diff",
+        "--format",
+        "markdown",
+        "--fail-on",
+        "warning",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), direct.status.code(), "{}", err(&o));
-    assert_eq!(stdout(&o), format!("{}\n", stdout(&direct)));
+    assert_eq!(stdout(&o), stdout(&direct));
     let e = err(&o);
     assert!(e.contains("dry run: would mail to dba@example.com"), "{e}");
     // Five snapshots, keep three: the two oldest would go (neither is compared).
     let removals: Vec<&str> = e.lines().filter(|l| l.contains("would remove")).collect();
     assert_eq!(removals.len(), 2, "{e}");
-    assert!(removals[0].ends_with("cluster-2026-11-01.snap") && removals[1].ends_with("cluster-2026-11-10.snap"), "{e}");
-    assert!(snaps.join("cluster-2026-11-01.snap").is_file(), "a dry run removes nothing");
+    assert!(
+        removals[0].ends_with("cluster-2026-11-01.snap")
+            && removals[1].ends_with("cluster-2026-11-10.snap"),
+        "{e}"
+    );
+    assert!(
+        snaps.join("cluster-2026-11-01.snap").is_file(),
+        "a dry run removes nothing"
+    );
 
     // The first night there is nothing to compare with.
     let empty = d.join("empty");
@@ -474,7 +707,10 @@ fn nightly_dry_run_picks_the_week_old_snapshot_and_keeps_n() {
     assert!(err(&o).contains("nothing to compare yet"), "{}", err(&o));
     assert!(o.stdout.is_empty());
 
-    let o = nightly(&[("CASSTUNE_KEEP", "1"), ("CASSTUNE_NIGHTLY_DRY_RUN", "1")], &[]);
+    let o = nightly(
+        &[("CASSTUNE_KEEP", "1"), ("CASSTUNE_NIGHTLY_DRY_RUN", "1")],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("CASSTUNE_KEEP"), "{}", err(&o));
 }
@@ -505,14 +741,22 @@ fn nightly_collects_without_a_password_on_the_command_line_and_mails() {
     )
     .unwrap();
     for f in ["casstune", "mail"] {
-        Command::new("chmod").arg("+x").arg(bin.join(f)).status().unwrap();
+        Command::new("chmod")
+            .arg("+x")
+            .arg(bin.join(f))
+            .status()
+            .unwrap();
     }
     let snaps = d.join("snaps");
     std::fs::create_dir_all(&snaps).unwrap();
     std::fs::copy(root().join(DEMO), snaps.join("cluster-2026-11-15.snap")).unwrap();
     let pw = d.join("pw");
     std::fs::write(&pw, "s3cret-pw\n").unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let o = nightly(
         &[
             ("PATH", &path),
@@ -535,10 +779,20 @@ fn nightly_collects_without_a_password_on_the_command_line_and_mails() {
     let lines: Vec<&str> = args.lines().collect();
     assert_eq!(
         lines[0],
-        format!("collect -o {}/cluster-2026-11-22.snap --metrics-port 9404 --password-file {} --tls --tls-ca /etc/ca.pem", snaps.display(), pw.display())
+        format!(
+            "collect -o {}/cluster-2026-11-22.snap --metrics-port 9404 --password-file {} --tls --tls-ca /etc/ca.pem",
+            snaps.display(),
+            pw.display()
+        )
     );
-    assert!(lines[1].starts_with("diff --format markdown --fail-on warning "), "{args}");
-    assert!(!args.contains("s3cret-pw"), "the password reached a command line: {args}");
+    assert!(
+        lines[1].starts_with("diff --format markdown --fail-on warning "),
+        "{args}"
+    );
+    assert!(
+        !args.contains("s3cret-pw"),
+        "the password reached a command line: {args}"
+    );
     let mail = std::fs::read_to_string(&mailed).unwrap();
     assert!(mail.starts_with("subject: casstune: cluster-2026-11-22.snap vs cluster-2026-11-15.snap\nto: dba@example.com\n### casstune diff\n"), "{mail}");
     assert!(mail.contains("No differences."), "{mail}");

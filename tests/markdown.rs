@@ -91,7 +91,11 @@ fn prose(md: &str) -> Vec<&str> {
 
 fn summary_counts(j: &Value) -> (u64, u64, u64) {
     let s = &j["summary"];
-    (s["error"].as_u64().unwrap(), s["warning"].as_u64().unwrap(), s["info"].as_u64().unwrap())
+    (
+        s["error"].as_u64().unwrap(),
+        s["warning"].as_u64().unwrap(),
+        s["info"].as_u64().unwrap(),
+    )
 }
 
 #[test]
@@ -110,21 +114,52 @@ fn analyze_markdown_summarises_groups_and_agrees_with_json() {
     let top = items(&md);
     assert!(!top.is_empty() && top.len() <= 10, "{top:?}");
     // The same finding on the three nodes is one item.
-    let sec = top.iter().find(|l| l.contains("`SEC-001`")).expect("SEC-001 is among the top");
-    assert!(sec.ends_with("on 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3"), "{sec}");
+    let sec = top
+        .iter()
+        .find(|l| l.contains("`SEC-001`"))
+        .expect("SEC-001 is among the top");
+    assert!(
+        sec.ends_with("on 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3"),
+        "{sec}"
+    );
     // Items appear in rank order: the first item is the JSON's first finding.
     let first = &j["findings"][0];
-    assert!(top[0].contains(&format!("**{}** `{}`", first["severity"].as_str().unwrap(), first["rule"].as_str().unwrap())), "{}", top[0]);
+    assert!(
+        top[0].contains(&format!(
+            "**{}** `{}`",
+            first["severity"].as_str().unwrap(),
+            first["rule"].as_str().unwrap()
+        )),
+        "{}",
+        top[0]
+    );
     // Evidence and the fix as a real patch of that node's file.
-    assert!(md.contains("- evidence: `authenticator` = `AllowAllAuthenticator`"), "{md}");
-    assert!(md.contains("```diff\n     --- a/nodes/127.0.0.1/files/cassandra.yaml\n"), "{md}");
+    assert!(
+        md.contains("- evidence: `authenticator` = `AllowAllAuthenticator`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("```diff\n     --- a/nodes/127.0.0.1/files/cassandra.yaml\n"),
+        "{md}"
+    );
     assert!(md.contains("\n     -authenticator: AllowAllAuthenticator\n     +authenticator: PasswordAuthenticator\n"), "{md}");
     // Counts per family add up to the total.
-    let fam: Vec<&str> = md.lines().skip_while(|l| *l != "#### By family").skip(4).take_while(|l| l.starts_with("| ")).collect();
+    let fam: Vec<&str> = md
+        .lines()
+        .skip_while(|l| *l != "#### By family")
+        .skip(4)
+        .take_while(|l| l.starts_with("| "))
+        .collect();
     assert!(!fam.is_empty());
     let sum: u64 = fam
         .iter()
-        .map(|l| l.split('|').skip(2).take(3).map(|c| c.trim().parse::<u64>().unwrap()).sum::<u64>())
+        .map(|l| {
+            l.split('|')
+                .skip(2)
+                .take(3)
+                .map(|c| c.trim().parse::<u64>().unwrap())
+                .sum::<u64>()
+        })
         .sum();
     assert_eq!(sum, total);
     // What was left out is counted and says how to see it.
@@ -137,13 +172,24 @@ fn analyze_markdown_summarises_groups_and_agrees_with_json() {
     }
     // Not checked: one line per reason.
     let not_checked = j["not_checked"].as_array().unwrap();
-    let mut reasons: Vec<&str> = not_checked.iter().map(|n| n["reason"].as_str().unwrap()).collect();
+    let mut reasons: Vec<&str> = not_checked
+        .iter()
+        .map(|n| n["reason"].as_str().unwrap())
+        .collect();
     reasons.sort();
     reasons.dedup();
-    let nc: Vec<&str> = md.lines().skip_while(|l| *l != "#### Not checked").skip(2).take_while(|l| l.starts_with("- ")).collect();
+    let nc: Vec<&str> = md
+        .lines()
+        .skip_while(|l| *l != "#### Not checked")
+        .skip(2)
+        .take_while(|l| l.starts_with("- "))
+        .collect();
     assert_eq!(nc.len(), reasons.len(), "{nc:?}");
     // Deterministic.
-    assert_eq!(md, out(&["analyze", "--format", "markdown", "examples/demo.snap"]));
+    assert_eq!(
+        md,
+        out(&["analyze", "--format", "markdown", "examples/demo.snap"])
+    );
 }
 
 #[test]
@@ -157,39 +203,79 @@ fn lint_markdown_keeps_ten_items_and_points_at_the_rest() {
     assert_eq!(top.len(), 10);
     assert!(top[9].starts_with("10. "));
     // The tenth item's lines are indented to its content column, not the single-digit one.
-    let after_ten: Vec<&str> = md.lines().skip_while(|l| !l.starts_with("10. ")).skip(1).take(2).collect();
-    assert!(after_ten.iter().all(|l| l.starts_with("    - ")), "{after_ten:?}");
+    let after_ten: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("10. "))
+        .skip(1)
+        .take(2)
+        .collect();
+    assert!(
+        after_ten.iter().all(|l| l.starts_with("    - ")),
+        "{after_ten:?}"
+    );
     let shown: usize = top.iter().map(|l| weight(l)).sum();
-    assert!(md.contains(&format!("_{} more findings: run `casstune lint … --format table` to see every finding._", total - shown)), "{md}");
+    assert!(
+        md.contains(&format!(
+            "_{} more findings: run `casstune lint … --format table` to see every finding._",
+            total - shown
+        )),
+        "{md}"
+    );
     // Blocking findings are marked; rule prose keeps its code spans.
     assert!(top[0].contains("**[blocks startup]**"), "{}", top[0]);
     assert!(md.contains("- `concurent_compactors` is not a Cassandra 4.1 setting (did you mean `concurrent_compactors`?)"), "{md}");
-    assert!(md.contains("     -concurent_compactors: 4\n     +concurrent_compactors: 4\n"), "{md}");
+    assert!(
+        md.contains("     -concurent_compactors: 4\n     +concurrent_compactors: 4\n"),
+        "{md}"
+    );
     // JVM fixes are diffs of the options file.
-    assert!(md.contains("--- a/examples/demo/conf/jvm11-server.options"), "{md}");
+    assert!(
+        md.contains("--- a/examples/demo/conf/jvm11-server.options"),
+        "{md}"
+    );
     // Not checked: one line per reason, its rules in order, at most six named.
     let nc = j["not_checked"].as_array().unwrap();
     let mut reasons: Vec<&str> = nc.iter().map(|n| n["reason"].as_str().unwrap()).collect();
     reasons.sort();
     reasons.dedup();
-    let lines: Vec<&str> = md.lines().skip_while(|l| *l != "#### Not checked").skip(2).take_while(|l| l.starts_with("- ")).collect();
+    let lines: Vec<&str> = md
+        .lines()
+        .skip_while(|l| *l != "#### Not checked")
+        .skip(2)
+        .take_while(|l| l.starts_with("- "))
+        .collect();
     assert_eq!(lines.len(), reasons.len(), "{lines:?}");
     for r in reasons {
-        let mut rules: Vec<&str> = nc.iter().filter(|n| n["reason"] == r).map(|n| n["rule"].as_str().unwrap()).collect();
+        let mut rules: Vec<&str> = nc
+            .iter()
+            .filter(|n| n["reason"] == r)
+            .map(|n| n["rule"].as_str().unwrap())
+            .collect();
         rules.sort();
         rules.dedup();
         let mut ids = rules.iter().take(6).copied().collect::<Vec<_>>().join(", ");
         if rules.len() > 6 {
             ids.push_str(&format!(" and {} more", rules.len() - 6));
         }
-        let subjects: std::collections::BTreeSet<&str> = nc.iter().filter(|n| n["reason"] == r).map(|n| n["subject"].as_str().unwrap()).collect();
+        let subjects: std::collections::BTreeSet<&str> = nc
+            .iter()
+            .filter(|n| n["reason"] == r)
+            .map(|n| n["subject"].as_str().unwrap())
+            .collect();
         let label = match subjects.len() {
             1 if subjects.contains("cluster") => "the cluster".to_string(),
             1 if subjects.contains("examples/demo/conf") => "1 config".to_string(),
             n => format!("{n} subjects"),
         };
-        let want = format!("- {}: {ids} ({label})", r.replace('_', "\\_").replace('>', "\\>"));
-        assert!(lines.contains(&want.as_str()), "{want}\nnot in\n{}", lines.join("\n"));
+        let want = format!(
+            "- {}: {ids} ({label})",
+            r.replace('_', "\\_").replace('>', "\\>")
+        );
+        assert!(
+            lines.contains(&want.as_str()),
+            "{want}\nnot in\n{}",
+            lines.join("\n")
+        );
     }
 }
 
@@ -202,7 +288,14 @@ fn markdown_special_characters_in_findings_are_escaped() {
         "cluster_name: 'a|b'\nnum_tokens: 16\n\"foo|bar\": 1\n\"*bold*_x_<b>\": 2\n\"tick`s\": 3\n",
     )
     .unwrap();
-    let md = out(&["lint", "--cassandra-version", "5.0", "--format", "markdown", d.to_str().unwrap()]);
+    let md = out(&[
+        "lint",
+        "--cassandra-version",
+        "5.0",
+        "--format",
+        "markdown",
+        d.to_str().unwrap(),
+    ]);
     assert!(md.contains(r"`foo\|bar`"), "{md}");
     assert!(md.contains("`*bold*_x_<b>`"), "{md}");
     assert!(md.contains("`` tick`s ``"), "{md}");
@@ -216,7 +309,10 @@ fn markdown_special_characters_in_findings_are_escaped() {
                 assert!(k > 0 && bytes[k - 1] == b'\\', "an unescaped pipe: {l}");
             }
         }
-        assert!(!l.contains("<b>") || l.contains("`*bold*_x_<b>`"), "raw HTML outside code: {l}");
+        assert!(
+            !l.contains("<b>") || l.contains("`*bold*_x_<b>`"),
+            "raw HTML outside code: {l}"
+        );
     }
     // The family table has exactly four cells per row.
     for l in md.lines().filter(|l| l.starts_with("| ")) {
@@ -228,14 +324,29 @@ fn markdown_special_characters_in_findings_are_escaped() {
 fn no_findings_left_says_so_and_counts_the_baseline() {
     let d = tmpdir("clean");
     let base = d.join("baseline.json");
-    let o = run(&["lint", "--write-baseline", base.to_str().unwrap(), "examples/demo/conf"]);
+    let o = run(&[
+        "lint",
+        "--write-baseline",
+        base.to_str().unwrap(),
+        "examples/demo/conf",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let j = json(&["lint", "--format", "json", "examples/demo/conf"]);
     let (e, w, i) = summary_counts(&j);
-    let md = out(&["lint", "--baseline", base.to_str().unwrap(), "--format", "markdown", "examples/demo/conf"]);
+    let md = out(&[
+        "lint",
+        "--baseline",
+        base.to_str().unwrap(),
+        "--format",
+        "markdown",
+        "examples/demo/conf",
+    ]);
     assert_eq!(
         md.lines().nth(2).unwrap(),
-        format!("**No findings** on examples/demo/conf (Cassandra 4.1); {} in the baseline", e + w + i)
+        format!(
+            "**No findings** on examples/demo/conf (Cassandra 4.1); {} in the baseline",
+            e + w + i
+        )
     );
     assert!(!md.contains("#### Top findings"), "{md}");
     assert!(!md.contains("#### By family"), "{md}");

@@ -45,24 +45,50 @@ pub fn render(d: &Diff) -> String {
             "{label}: <code>{}</code> ({}{}, {} nodes{})<br>",
             esc(&s.snapshot),
             esc(&s.created_at),
-            s.cluster_name.as_deref().map(|c| format!(", cluster {}", esc(c))).unwrap_or_default(),
+            s.cluster_name
+                .as_deref()
+                .map(|c| format!(", cluster {}", esc(c)))
+                .unwrap_or_default(),
             s.nodes.len(),
-            if s.partial { ", partial collection" } else { "" }
+            if s.partial {
+                ", partial collection"
+            } else {
+                ""
+            }
         );
     }
     o.push_str("</p>\n");
-    let _ = writeln!(o, "<p class=\"summary\">{}</p>", esc(&super::render::summary(d)));
+    let _ = writeln!(
+        o,
+        "<p class=\"summary\">{}</p>",
+        esc(&super::render::summary(d))
+    );
 
-    if !d.nodes.only_old.is_empty() || !d.nodes.only_new.is_empty() || !d.nodes.versions.is_empty() {
+    if !d.nodes.only_old.is_empty() || !d.nodes.only_new.is_empty() || !d.nodes.versions.is_empty()
+    {
         o.push_str("<h2>Nodes</h2>\n<ul>\n");
         if !d.nodes.only_old.is_empty() {
-            let _ = writeln!(o, "<li>only in the old snapshot: {}</li>", esc(&d.nodes.only_old.join(", ")));
+            let _ = writeln!(
+                o,
+                "<li>only in the old snapshot: {}</li>",
+                esc(&d.nodes.only_old.join(", "))
+            );
         }
         if !d.nodes.only_new.is_empty() {
-            let _ = writeln!(o, "<li>only in the new snapshot: {}</li>", esc(&d.nodes.only_new.join(", ")));
+            let _ = writeln!(
+                o,
+                "<li>only in the new snapshot: {}</li>",
+                esc(&d.nodes.only_new.join(", "))
+            );
         }
         for v in &d.nodes.versions {
-            let _ = writeln!(o, "<li>{}: Cassandra {} → {}</li>", esc(&v.node), esc(&v.old), esc(&v.new));
+            let _ = writeln!(
+                o,
+                "<li>{}: Cassandra {} → {}</li>",
+                esc(&v.node),
+                esc(&v.old),
+                esc(&v.new)
+            );
         }
         o.push_str("</ul>\n");
     }
@@ -86,10 +112,23 @@ pub fn render(d: &Diff) -> String {
         o.push_str("</table>\n");
     }
     if !d.jvm_options.is_empty() {
-        o.push_str("<h2>JVM options</h2>\n<table>\n<tr><th>node</th><th>removed</th><th>added</th></tr>\n");
+        o.push_str(
+            "<h2>JVM options</h2>\n<table>\n<tr><th>node</th><th>removed</th><th>added</th></tr>\n",
+        );
         for j in &d.jvm_options {
-            let list = |v: &[String]| v.iter().map(|x| format!("<code>{}</code>", esc(x))).collect::<Vec<_>>().join("<br>");
-            let _ = writeln!(o, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&j.node), list(&j.removed), list(&j.added));
+            let list = |v: &[String]| {
+                v.iter()
+                    .map(|x| format!("<code>{}</code>", esc(x)))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            };
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&j.node),
+                list(&j.removed),
+                list(&j.added)
+            );
         }
         o.push_str("</table>\n");
     }
@@ -170,6 +209,9 @@ fn finding_row(o: &mut String, f: &Finding) {
 mod tests {
     #[test]
     fn escapes_markup() {
-        assert_eq!(super::esc("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(
+            super::esc("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
     }
 }

@@ -41,7 +41,14 @@ pub struct Watch {
     pub relative: f64,
 }
 
-const fn w(name: &'static str, label: &'static str, better: Better, shown: Shown, floor: f64, relative: f64) -> Watch {
+const fn w(
+    name: &'static str,
+    label: &'static str,
+    better: Better,
+    shown: Shown,
+    floor: f64,
+    relative: f64,
+) -> Watch {
     Watch {
         name,
         label,
@@ -56,6 +63,7 @@ use Better::{Higher, Lower};
 use Shown::{BusyTime, Bytes, Count, Micros, PerSecond, Ratio};
 
 /// In the order they are reported.
+#[rustfmt::skip]
 pub const WATCHED: &[Watch] = &[
     w("clientrequest.read.latency.p99_us", "coordinator read p99", Lower, Micros, 100.0, 0.1),
     w("clientrequest.write.latency.p99_us", "coordinator write p99", Lower, Micros, 100.0, 0.1),
@@ -191,7 +199,8 @@ pub fn compare(node: &str, old: &Metrics, new: &Metrics) -> (Vec<MetricChange>, 
             }
             compared += 1;
             let delta = b - a;
-            let relative_ok = watch.relative == 0.0 || a == 0.0 || (delta / a).abs() >= watch.relative;
+            let relative_ok =
+                watch.relative == 0.0 || a == 0.0 || (delta / a).abs() >= watch.relative;
             if delta.abs() < watch.floor || !relative_ok {
                 continue;
             }
@@ -224,7 +233,11 @@ pub fn compare(node: &str, old: &Metrics, new: &Metrics) -> (Vec<MetricChange>, 
 fn scope_text(scope: &[(String, String)]) -> String {
     match scope {
         [(k, ks), (t, table)] if k == "keyspace" && t == "table" => format!("{ks}.{table}"),
-        _ => scope.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("/"),
+        _ => scope
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join("/"),
     }
 }
 
@@ -232,7 +245,9 @@ fn scope_text(scope: &[(String, String)]) -> String {
 mod tests {
     use super::*;
 
-    fn m(pairs: &[(&str, &[(&str, &str)], f64)]) -> Metrics {
+    type Series<'a> = (&'a str, &'a [(&'a str, &'a str)], f64);
+
+    fn m(pairs: &[Series]) -> Metrics {
         let mut x = Metrics::default();
         for (n, s, v) in pairs {
             x.insert(n, s, *v);
@@ -260,11 +275,35 @@ mod tests {
         assert_eq!(compared, 3);
         assert_eq!(c.len(), 2, "{c:?}");
         assert_eq!(c[0].key, "table.read_latency.p99_us{keyspace=ks,table=t}");
-        assert_eq!((c[0].what().as_str(), c[0].verdict, c[0].direction), ("read p99 ks.t", "worse", "up"));
+        assert_eq!(
+            (c[0].what().as_str(), c[0].verdict, c[0].direction),
+            ("read p99 ks.t", "worse", "up")
+        );
         assert_eq!(c[0].change_text(), "+150 %");
-        assert_eq!((c[0].old_text().as_str(), c[0].new_text().as_str()), ("1 ms", "2.5 ms"));
-        assert_eq!((c[1].label.as_str(), c[1].verdict), ("key cache hit ratio", "better"));
+        assert_eq!(
+            (c[0].old_text().as_str(), c[0].new_text().as_str()),
+            ("1 ms", "2.5 ms")
+        );
+        assert_eq!(
+            (c[1].label.as_str(), c[1].verdict),
+            ("key cache hit ratio", "better")
+        );
         assert_eq!(c[1].change_text(), "+5.0 pts");
+    }
+
+    #[test]
+    fn watched_names_are_vocabulary_names() {
+        use crate::collect::prometheus::vocab::{self, ValueKind};
+        for w in WATCHED {
+            let (name, rate) = match w.name.strip_suffix(RATE_SUFFIX) {
+                Some(n) => (n, true),
+                None => (w.name, false),
+            };
+            let e =
+                vocab::lookup(name).unwrap_or_else(|| panic!("{name} is not in the vocabulary"));
+            // Counters are compared as rates; gauges as they are.
+            assert_eq!(rate, e.kind == ValueKind::Counter, "{}", w.name);
+        }
     }
 
     #[test]

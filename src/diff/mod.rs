@@ -152,7 +152,12 @@ impl Diff {
 }
 
 /// Loads both archives, runs the engine on each, compares and renders.
-pub fn run(old: &Archive, new: &Archive, names: (&str, &str), opts: &DiffOptions) -> anyhow::Result<DiffRun> {
+pub fn run(
+    old: &Archive,
+    new: &Archive,
+    names: (&str, &str),
+    opts: &DiffOptions,
+) -> anyhow::Result<DiffRun> {
     let mut engine = Engine::standard()?;
     if let Some(dir) = &opts.rules_dir {
         engine.load_user_rules(dir)?;
@@ -179,7 +184,12 @@ pub fn run(old: &Archive, new: &Archive, names: (&str, &str), opts: &DiffOptions
     })
 }
 
-fn analyse(engine: &Engine, archive: &Archive, name: &str, problems: &mut Vec<String>) -> (Snapshot, Vec<Finding>) {
+fn analyse(
+    engine: &Engine,
+    archive: &Archive,
+    name: &str,
+    problems: &mut Vec<String>,
+) -> (Snapshot, Vec<Finding>) {
     let mut p = Vec::new();
     let snapshot = crate::analyze::load::snapshot(archive, &mut p);
     if let Some(errors) = crate::analyze::load::collection_errors(archive) {
@@ -238,7 +248,11 @@ pub fn compare(
         }
         if let (Some(ja), Some(jb)) = (&a.jvm, &b.jvm) {
             let active = |j: &crate::model::JvmConfig| -> BTreeSet<String> {
-                j.options.iter().filter(|o| o.active).map(|o| o.option.text.clone()).collect()
+                j.options
+                    .iter()
+                    .filter(|o| o.active)
+                    .map(|o| o.option.text.clone())
+                    .collect()
             };
             let (oa, ob) = (active(ja), active(jb));
             let removed: Vec<String> = oa.difference(&ob).cloned().collect();
@@ -341,8 +355,12 @@ pub fn setting_changes(node: &str, old: &YamlConfig, new: &YamlConfig) -> Vec<Se
                     out.push(change(name.clone(), Some(shown(a)), Some(shown(b))));
                 }
             }
-            (Some(a), None) if a.is_explicit() => out.push(change(name.clone(), Some(shown(a)), None)),
-            (None, Some(b)) if b.is_explicit() => out.push(change(name.clone(), None, Some(shown(b)))),
+            (Some(a), None) if a.is_explicit() => {
+                out.push(change(name.clone(), Some(shown(a)), None))
+            }
+            (None, Some(b)) if b.is_explicit() => {
+                out.push(change(name.clone(), None, Some(shown(b))))
+            }
             _ => {}
         }
     }
@@ -380,7 +398,10 @@ fn canonical(v: &SettingValue) -> String {
         SettingValue::List(l) => format!("l:{}", l.join("\u{1}")),
         SettingValue::Map(m) => format!(
             "m:{}",
-            m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\u{1}")
+            m.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("\u{1}")
         ),
     }
 }
@@ -388,7 +409,9 @@ fn canonical(v: &SettingValue) -> String {
 /// `org.apache.cassandra.locator.SimpleSnitch` → `SimpleSnitch`: Cassandra accepts both.
 fn short_class(s: &str) -> &str {
     match s.strip_prefix("org.apache.cassandra.") {
-        Some(rest) if !rest.contains(char::is_whitespace) => rest.rsplit('.').next().unwrap_or(rest),
+        Some(rest) if !rest.contains(char::is_whitespace) => {
+            rest.rsplit('.').next().unwrap_or(rest)
+        }
         _ => s,
     }
 }
@@ -482,7 +505,11 @@ mod tests {
             f("B-1", "n1", "nodes/n1/files/cassandra.yaml", "y"),
         ];
         let m = match_findings(old, new);
-        let ids = |v: &[Finding]| v.iter().map(|f| format!("{} {}", f.rule, f.subject)).collect::<Vec<_>>();
+        let ids = |v: &[Finding]| {
+            v.iter()
+                .map(|f| format!("{} {}", f.rule, f.subject))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(&m.unchanged), ["A-1 n1", "B-1 n1"]);
         assert_eq!(ids(&m.new), ["C-1 n2"]);
         assert_eq!(ids(&m.resolved), ["A-1 n2"]);
@@ -492,7 +519,10 @@ mod tests {
     fn duplicates_pair_one_to_one() {
         let a = f("A-1", "n1", "c.yaml", "x");
         let m = match_findings(vec![a.clone(), a.clone()], vec![a.clone()]);
-        assert_eq!((m.unchanged.len(), m.resolved.len(), m.new.len()), (1, 1, 0));
+        assert_eq!(
+            (m.unchanged.len(), m.resolved.len(), m.new.len()),
+            (1, 1, 0)
+        );
     }
 
     #[test]
@@ -501,9 +531,14 @@ mod tests {
         let q = |a, u| SettingValue::Quantity(Quantity::new(a, u));
         assert_eq!(canonical(&q(1, Unit::GiB)), canonical(&q(1024, Unit::MiB)));
         assert_ne!(canonical(&q(1, Unit::GiB)), canonical(&q(1, Unit::MiB)));
-        assert_eq!(canonical(&SettingValue::Int(5)), canonical(&SettingValue::Float(5.0)));
         assert_eq!(
-            canonical(&SettingValue::Str("org.apache.cassandra.locator.SimpleSnitch".into())),
+            canonical(&SettingValue::Int(5)),
+            canonical(&SettingValue::Float(5.0))
+        );
+        assert_eq!(
+            canonical(&SettingValue::Str(
+                "org.apache.cassandra.locator.SimpleSnitch".into()
+            )),
             canonical(&SettingValue::Str("SimpleSnitch".into()))
         );
         assert_ne!(

@@ -107,7 +107,12 @@ pub fn table(d: &Diff) -> String {
         let mut t = grid();
         t.set_header(vec!["node", "setting", "old", "new"]);
         for s in &d.settings {
-            t.add_row(vec![s.node.clone(), s.setting.clone(), or_dash(&s.old), or_dash(&s.new)]);
+            t.add_row(vec![
+                s.node.clone(),
+                s.setting.clone(),
+                or_dash(&s.old),
+                or_dash(&s.new),
+            ]);
         }
         let _ = writeln!(out, "{t}\n");
     }
@@ -144,7 +149,10 @@ pub fn table(d: &Diff) -> String {
         }
         let _ = writeln!(out, "{t}\n");
     }
-    for (title, list) in [("New findings", &d.findings.new), ("Resolved findings", &d.findings.resolved)] {
+    for (title, list) in [
+        ("New findings", &d.findings.new),
+        ("Resolved findings", &d.findings.resolved),
+    ] {
         if list.is_empty() {
             continue;
         }
@@ -238,7 +246,7 @@ pub fn md_code(s: &str) -> String {
 /// Rule prose: its `code spans` stay code spans, the rest is escaped.
 fn md_text(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return md(s);
     }
     parts
@@ -253,7 +261,11 @@ fn nodes_label(nodes: &[&str], total: usize) -> String {
     if nodes.len() == 1 {
         return md(nodes[0]);
     }
-    let all = if nodes.len() == total && total > 1 { "all " } else { "" };
+    let all = if nodes.len() == total && total > 1 {
+        "all "
+    } else {
+        ""
+    };
     format!(
         "{all}{} nodes: {}",
         nodes.len(),
@@ -313,16 +325,31 @@ pub fn markdown(d: &Diff) -> String {
     );
     let _ = writeln!(out, "**{}**\n", md(&summary(d)));
     let total = d.nodes.matched.len();
-    if !d.nodes.only_old.is_empty() || !d.nodes.only_new.is_empty() || !d.nodes.versions.is_empty() {
+    if !d.nodes.only_old.is_empty() || !d.nodes.only_new.is_empty() || !d.nodes.versions.is_empty()
+    {
         out.push_str("#### Nodes\n\n");
         if !d.nodes.only_old.is_empty() {
-            let _ = writeln!(out, "- only in the old snapshot: {}", md(&d.nodes.only_old.join(", ")));
+            let _ = writeln!(
+                out,
+                "- only in the old snapshot: {}",
+                md(&d.nodes.only_old.join(", "))
+            );
         }
         if !d.nodes.only_new.is_empty() {
-            let _ = writeln!(out, "- only in the new snapshot: {}", md(&d.nodes.only_new.join(", ")));
+            let _ = writeln!(
+                out,
+                "- only in the new snapshot: {}",
+                md(&d.nodes.only_new.join(", "))
+            );
         }
         for v in &d.nodes.versions {
-            let _ = writeln!(out, "- {}: Cassandra {} → {}", md(&v.node), md(&v.old), md(&v.new));
+            let _ = writeln!(
+                out,
+                "- {}: Cassandra {} → {}",
+                md(&v.node),
+                md(&v.old),
+                md(&v.new)
+            );
         }
         out.push('\n');
     }
@@ -332,13 +359,20 @@ pub fn markdown(d: &Diff) -> String {
         // One row per (setting, old, new), with every node that made that change.
         let mut rows: Vec<(&SettingChange, Vec<&str>)> = Vec::new();
         for s in &d.settings {
-            match rows.iter_mut().find(|(r, _)| r.setting == s.setting && r.old == s.old && r.new == s.new) {
+            match rows
+                .iter_mut()
+                .find(|(r, _)| r.setting == s.setting && r.old == s.old && r.new == s.new)
+            {
                 Some((_, nodes)) => nodes.push(&s.node),
                 None => rows.push((s, vec![&s.node])),
             }
         }
         for (s, nodes) in rows.iter().take(MD_ROWS) {
-            let cell = |v: &Option<String>| v.as_deref().map(md_code).unwrap_or_else(|| "(not in this version)".into());
+            let cell = |v: &Option<String>| {
+                v.as_deref()
+                    .map(md_code)
+                    .unwrap_or_else(|| "(not in this version)".into())
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
@@ -349,21 +383,31 @@ pub fn markdown(d: &Diff) -> String {
             );
         }
         if rows.len() > MD_ROWS {
-            let _ = writeln!(out, "\n_{} more changed settings: run `casstune diff … --format table`._", rows.len() - MD_ROWS);
+            let _ = writeln!(
+                out,
+                "\n_{} more changed settings: run `casstune diff … --format table`._",
+                rows.len() - MD_ROWS
+            );
         }
         out.push('\n');
     }
     if !d.jvm_options.is_empty() {
         out.push_str("#### JVM options\n\n");
         for j in &d.jvm_options {
-            let mut parts: Vec<String> = j.removed.iter().map(|r| format!("removed {}", md_code(r))).collect();
+            let mut parts: Vec<String> = j
+                .removed
+                .iter()
+                .map(|r| format!("removed {}", md_code(r)))
+                .collect();
             parts.extend(j.added.iter().map(|a| format!("added {}", md_code(a))));
             let _ = writeln!(out, "- {}: {}", md(&j.node), parts.join(", "));
         }
         out.push('\n');
     }
     if !d.metrics.is_empty() {
-        out.push_str("#### Metrics\n\n| node | metric | old | new | change | |\n|---|---|--:|--:|--:|---|\n");
+        out.push_str(
+            "#### Metrics\n\n| node | metric | old | new | change | |\n|---|---|--:|--:|--:|---|\n",
+        );
         for m in d.metrics.iter().take(MD_ROWS) {
             let _ = writeln!(
                 out,
@@ -377,11 +421,18 @@ pub fn markdown(d: &Diff) -> String {
             );
         }
         if d.metrics.len() > MD_ROWS {
-            let _ = writeln!(out, "\n_{} more metrics moved: run `casstune diff … --format table`._", d.metrics.len() - MD_ROWS);
+            let _ = writeln!(
+                out,
+                "\n_{} more metrics moved: run `casstune diff … --format table`._",
+                d.metrics.len() - MD_ROWS
+            );
         }
         out.push('\n');
     }
-    for (title, list) in [("New findings", &d.findings.new), ("Resolved findings", &d.findings.resolved)] {
+    for (title, list) in [
+        ("New findings", &d.findings.new),
+        ("Resolved findings", &d.findings.resolved),
+    ] {
         if list.is_empty() {
             continue;
         }
@@ -402,8 +453,16 @@ pub fn markdown(d: &Diff) -> String {
                 format!(
                     "{} {}: {}",
                     subjects.len(),
-                    if subjects.iter().all(is_node) { "nodes" } else { "subjects" },
-                    subjects.iter().map(|s| md(s)).collect::<Vec<_>>().join(", ")
+                    if subjects.iter().all(is_node) {
+                        "nodes"
+                    } else {
+                        "subjects"
+                    },
+                    subjects
+                        .iter()
+                        .map(|s| md(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             let _ = writeln!(

@@ -65,7 +65,12 @@ pub fn render(r: &Report) -> String {
             rules.dedup();
             subjects.sort_unstable();
             subjects.dedup();
-            let mut ids = rules.iter().take(NOT_CHECKED_IDS).copied().collect::<Vec<_>>().join(", ");
+            let mut ids = rules
+                .iter()
+                .take(NOT_CHECKED_IDS)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
             if rules.len() > NOT_CHECKED_IDS {
                 let _ = write!(ids, " and {} more", rules.len() - NOT_CHECKED_IDS);
             }
@@ -168,7 +173,12 @@ fn item(out: &mut String, r: &Report, n: usize, g: &Group, kind: &Kinds) {
     let differs = g.members.iter().any(|m| m.message != f.message);
     let _ = write!(out, "{pad}- {}", text(&f.message));
     if differs {
-        let _ = write!(out, " _(shown for {}; details differ per {})_", escape(&f.subject), kind.singular(&unique));
+        let _ = write!(
+            out,
+            " _(shown for {}; details differ per {})_",
+            escape(&f.subject),
+            kind.singular(&unique)
+        );
     }
     out.push('\n');
     let place = match &f.location {
@@ -409,7 +419,11 @@ impl Kinds {
                 s.schema
                     .keyspaces
                     .iter()
-                    .flat_map(|k| k.tables.iter().map(move |t| format!("{}.{}", k.name, t.name)))
+                    .flat_map(|k| {
+                        k.tables
+                            .iter()
+                            .map(move |t| format!("{}.{}", k.name, t.name))
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -492,7 +506,7 @@ pub fn escape(s: &str) -> String {
 /// spans, everything else is [`escape`]d. With unbalanced backticks all of it is escaped.
 pub fn text(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return escape(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -552,7 +566,10 @@ mod tests {
 
     #[test]
     fn escape_keeps_text_text() {
-        assert_eq!(escape("a|b *c* _d_ <e> [f](g) `h` #i\nj"), r"a\|b \*c\* \_d\_ \<e\> \[f\](g) \`h\` \#i j");
+        assert_eq!(
+            escape("a|b *c* _d_ <e> [f](g) `h` #i\nj"),
+            r"a\|b \*c\* \_d\_ \<e\> \[f\](g) \`h\` \#i j"
+        );
     }
 
     #[test]

@@ -90,6 +90,17 @@ impl Archive {
             .with_context(|| format!("cannot write snapshot {}", path.display()))
     }
 
+    /// Redacts the members in place without writing anything: a live `analyze` reads exactly
+    /// what a saved snapshot would hold, so no output can show a secret a snapshot would not.
+    pub fn redact(&mut self, extra_secrets: &[String]) {
+        let redactor = Redactor::new(extra_secrets);
+        self.redact_and_check_members(&redactor);
+        let sealed = self.seal_manifest(&redactor);
+        if let Ok(m) = serde_json::from_slice(&sealed) {
+            self.manifest = m;
+        }
+    }
+
     /// Redacts the members in place, fills `manifest.members` and returns the archive's bytes.
     pub fn to_bytes(&mut self, extra_secrets: &[String]) -> Vec<u8> {
         let redactor = Redactor::new(extra_secrets);

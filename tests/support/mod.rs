@@ -188,10 +188,18 @@ pub const SECURE_JVM_SECRET_PROPERTY: &str = "cassandra.casstune_test.secret_pas
 fn secure_script(args: &[&str], extra_env: &[(&str, String)]) -> (String, String) {
     let lock = std::env::temp_dir().join("casstune-secure-node.lock");
     let mut cmd = Command::new("flock");
-    cmd.arg("-o").arg(&lock).arg("bash").arg(script("cassandra.sh")).args(args);
+    cmd.arg("-o")
+        .arg(&lock)
+        .arg("bash")
+        .arg(script("cassandra.sh"))
+        .args(args);
     // The secure cluster's own network, directory and ports, whatever the shell exported
     // for the 3-node one.
-    for v in ["CASSTUNE_CQL_PORT", "CASSTUNE_STORAGE_PORT", "CASSTUNE_EXPORTER_PORT"] {
+    for v in [
+        "CASSTUNE_CQL_PORT",
+        "CASSTUNE_STORAGE_PORT",
+        "CASSTUNE_EXPORTER_PORT",
+    ] {
         cmd.env_remove(v);
     }
     cmd.env("CASSTUNE_NET", "1")
@@ -241,7 +249,10 @@ pub fn secure_node() -> &'static SecureNode {
     static NODE: OnceLock<SecureNode> = OnceLock::new();
     NODE.get_or_init(|| {
         let root = secure_root();
-        let jvm_opts = format!("-D{SECURE_JVM_SECRET_PROPERTY}=jvmSecret-{}", random_token());
+        let jvm_opts = format!(
+            "-D{SECURE_JVM_SECRET_PROPERTY}=jvmSecret-{}",
+            random_token()
+        );
         let mut env = vec![("CASSTUNE_JVM_OPTS", jvm_opts)];
         if std::env::var_os("CASSTUNE_HEAP").is_none() {
             env.push(("CASSTUNE_HEAP", "512M".to_string()));
@@ -274,14 +285,17 @@ pub fn secure_node() -> &'static SecureNode {
             .ok()
             .and_then(|pid| std::fs::read(format!("/proc/{}/cmdline", pid.trim())).ok())
             .and_then(|cmd| {
-                String::from_utf8_lossy(&cmd)
-                    .split('\0')
-                    .find_map(|a| a.strip_prefix(&format!("-D{SECURE_JVM_SECRET_PROPERTY}=")).map(str::to_string))
+                String::from_utf8_lossy(&cmd).split('\0').find_map(|a| {
+                    a.strip_prefix(&format!("-D{SECURE_JVM_SECRET_PROPERTY}="))
+                        .map(str::to_string)
+                })
             });
         let metrics_url = var("CASSTUNE_METRICS_URLS");
         SecureNode {
             ip: var("CASSTUNE_CONTACT_POINTS"),
-            port: var("CASSTUNE_CQL_PORT").parse().expect("CQL port is a number"),
+            port: var("CASSTUNE_CQL_PORT")
+                .parse()
+                .expect("CQL port is a number"),
             metrics_port: metrics_url
                 .rsplit(':')
                 .next()

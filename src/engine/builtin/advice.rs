@@ -153,7 +153,11 @@ fn rf_of(v: &str) -> Option<u32> {
 }
 
 pub fn replication(ks: &Keyspace) -> Replication {
-    let class = ks.replication.get("class").map(String::as_str).unwrap_or("");
+    let class = ks
+        .replication
+        .get("class")
+        .map(String::as_str)
+        .unwrap_or("");
     let short = class.rsplit('.').next().unwrap_or(class);
     match short {
         "SimpleStrategy" => Replication::Simple(
@@ -223,20 +227,73 @@ pub fn alter_keyspace_nts(ks: &str, factors: &BTreeMap<String, u32>) -> String {
 // ---------------------------------------------------------------- CQL text
 
 const RESERVED: &[&str] = &[
-    "add", "allow", "alter", "and", "apply", "asc", "authorize", "batch", "begin", "by", "columnfamily",
-    "create", "default", "delete", "desc", "describe", "drop", "entries", "execute", "from", "full",
-    "grant", "if", "in", "index", "infinity", "insert", "into", "is", "keyspace", "limit", "materialized",
-    "mbean", "mbeans", "modify", "nan", "norecursive", "not", "null", "of", "on", "or", "order", "primary",
-    "rename", "replace", "revoke", "schema", "select", "set", "table", "to", "token", "truncate",
-    "unlogged", "unset", "update", "use", "using", "view", "where", "with",
+    "add",
+    "allow",
+    "alter",
+    "and",
+    "apply",
+    "asc",
+    "authorize",
+    "batch",
+    "begin",
+    "by",
+    "columnfamily",
+    "create",
+    "default",
+    "delete",
+    "desc",
+    "describe",
+    "drop",
+    "entries",
+    "execute",
+    "from",
+    "full",
+    "grant",
+    "if",
+    "in",
+    "index",
+    "infinity",
+    "insert",
+    "into",
+    "is",
+    "keyspace",
+    "limit",
+    "materialized",
+    "mbean",
+    "mbeans",
+    "modify",
+    "nan",
+    "norecursive",
+    "not",
+    "null",
+    "of",
+    "on",
+    "or",
+    "order",
+    "primary",
+    "rename",
+    "replace",
+    "revoke",
+    "schema",
+    "select",
+    "set",
+    "table",
+    "to",
+    "token",
+    "truncate",
+    "unlogged",
+    "unset",
+    "update",
+    "use",
+    "using",
+    "view",
+    "where",
+    "with",
 ];
 
 /// A CQL identifier: bare when Cassandra would read it back unchanged, else double-quoted.
 pub fn ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase())
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -312,11 +369,17 @@ pub fn compression_on(t: &Table) -> bool {
 // ---------------------------------------------------------------- columns and DDL
 
 pub fn partition_key(t: &Table) -> Vec<&Column> {
-    t.columns.iter().filter(|c| c.kind == "partition_key").collect()
+    t.columns
+        .iter()
+        .filter(|c| c.kind == "partition_key")
+        .collect()
 }
 
 pub fn clustering(t: &Table) -> Vec<&Column> {
-    t.columns.iter().filter(|c| c.kind == "clustering").collect()
+    t.columns
+        .iter()
+        .filter(|c| c.kind == "clustering")
+        .collect()
 }
 
 pub fn column<'a>(t: &'a Table, name: &str) -> Option<&'a Column> {
@@ -567,10 +630,12 @@ pub fn data_on_hdd(s: &Snapshot) -> Option<Vec<String>> {
         })
         .map(|n| n.id.clone())
         .collect();
-    let known = s
-        .nodes
-        .iter()
-        .any(|n| n.host.disks.iter().any(|d| d.rotational.is_some() && !is_virtual(d)));
+    let known = s.nodes.iter().any(|n| {
+        n.host
+            .disks
+            .iter()
+            .any(|d| d.rotational.is_some() && !is_virtual(d))
+    });
     known.then_some(nodes)
 }
 
@@ -665,16 +730,21 @@ pub struct NodeLoad {
 fn vtable_value(n: &Node, table: &str, t: &Table, col: &str) -> Option<f64> {
     let rows = n.live.as_ref()?.table(table)?;
     rows.records().find_map(|r| {
-        (r.get("keyspace_name")?.as_str()? == t.keyspace && r.get("table_name")?.as_str()? == t.name)
+        (r.get("keyspace_name")?.as_str()? == t.keyspace
+            && r.get("table_name")?.as_str()? == t.name)
             .then(|| r.get(col)?.as_f64())
             .flatten()
     })
 }
 
 pub fn node_load(n: &Node, t: &Table) -> NodeLoad {
-    let scope = [("keyspace", t.keyspace.as_str()), ("table", t.name.as_str())];
+    let scope = [
+        ("keyspace", t.keyspace.as_str()),
+        ("table", t.name.as_str()),
+    ];
     let m = |name: &str| n.metrics.get(name, &scope).filter(|v| v.is_finite());
-    let from_metrics = m("table.write_latency.count").is_some() || m("table.read_latency.count").is_some();
+    let from_metrics =
+        m("table.write_latency.count").is_some() || m("table.read_latency.count").is_some();
     let est = t.estimates.get(&n.id);
     let mut l = NodeLoad {
         node: n.id.clone(),
@@ -698,11 +768,21 @@ pub fn node_load(n: &Node, t: &Table) -> NodeLoad {
     }
     // Virtual tables (4.0+) fill what the exporter did not give.
     let v = |table: &str, col: &str| vtable_value(n, table, t, col);
-    l.reads = l.reads.or_else(|| v("system_views.local_read_latency", "count"));
-    l.writes = l.writes.or_else(|| v("system_views.local_write_latency", "count"));
-    l.range_reads = l.range_reads.or_else(|| v("system_views.local_scan_latency", "count"));
-    l.tombstones_p99 = l.tombstones_p99.or_else(|| v("system_views.tombstones_per_read", "p99th"));
-    l.live_rows_p99 = l.live_rows_p99.or_else(|| v("system_views.rows_per_read", "p99th"));
+    l.reads = l
+        .reads
+        .or_else(|| v("system_views.local_read_latency", "count"));
+    l.writes = l
+        .writes
+        .or_else(|| v("system_views.local_write_latency", "count"));
+    l.range_reads = l
+        .range_reads
+        .or_else(|| v("system_views.local_scan_latency", "count"));
+    l.tombstones_p99 = l
+        .tombstones_p99
+        .or_else(|| v("system_views.tombstones_per_read", "p99th"));
+    l.live_rows_p99 = l
+        .live_rows_p99
+        .or_else(|| v("system_views.rows_per_read", "p99th"));
     // mebibytes are rounded up: the lower bound of the bucket is what is known for sure.
     l.max_partition = l.max_partition.or_else(|| {
         v("system_views.max_partition_size", "mebibytes").map(|m| ((m - 1.0).max(0.0)) * MIB)
@@ -735,7 +815,11 @@ pub fn max_of(loads: &[NodeLoad], f: impl Fn(&NodeLoad) -> Option<f64>) -> Optio
 }
 
 /// "127.0.0.1: 3, 127.0.0.2: 5" for one field of every node that has it.
-pub fn per_node(loads: &[NodeLoad], f: impl Fn(&NodeLoad) -> Option<f64>, fmt: impl Fn(f64) -> String) -> String {
+pub fn per_node(
+    loads: &[NodeLoad],
+    f: impl Fn(&NodeLoad) -> Option<f64>,
+    fmt: impl Fn(f64) -> String,
+) -> String {
     loads
         .iter()
         .filter_map(|l| Some(format!("{}: {}", l.node, fmt(f(l)?))))
@@ -753,7 +837,10 @@ mod tests {
         assert_eq!(ident("Sensor"), "\"Sensor\"");
         assert_eq!(ident("order"), "\"order\"");
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(cql_map(&[("class", "X"), ("k", "it's")]), "{'class': 'X', 'k': 'it''s'}");
+        assert_eq!(
+            cql_map(&[("class", "X"), ("k", "it's")]),
+            "{'class': 'X', 'k': 'it''s'}"
+        );
     }
 
     #[test]
@@ -773,7 +860,10 @@ mod tests {
         let ks = Keyspace {
             name: "k".into(),
             replication: [
-                ("class".to_string(), "org.apache.cassandra.locator.NetworkTopologyStrategy".to_string()),
+                (
+                    "class".to_string(),
+                    "org.apache.cassandra.locator.NetworkTopologyStrategy".to_string(),
+                ),
                 ("dc1".into(), "3".into()),
                 ("dc2".into(), "2/1".into()),
             ]

@@ -10,7 +10,8 @@ use crate::engine::{CLUSTER_SUBJECT, ClusterCtx, Emitter, Family, Fix, Need, Saf
 use crate::model::Node;
 
 const LIVE: &[Need] = &[Need::NodeTables];
-const UPGRADE_REF: &str = "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/upgrading.html";
+const UPGRADE_REF: &str =
+    "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/upgrading.html";
 
 pub static RULES: &[Builtin] = &[
     Builtin {
@@ -48,7 +49,9 @@ pub static RULES: &[Builtin] = &[
         why: "Every node computes a digest of its schema; while they differ, nodes disagree on tables or columns: writes can fail with unknown-table or unknown-column errors on some replicas, drivers wait for agreement after each DDL, and a new schema change can fork the disagreement further. A disagreement that lasts more than seconds needs an operator.",
         evidence: "schema_version of system.local on each node, and the schema each node's gossip (system_views.gossip_info) shows for its peers. Confidence 0.85: a collection taken during a schema change can catch a transient difference.",
         fix: "Confirm with `nodetool describecluster`; make sure the minority nodes are up and gossiping, then `nodetool resetlocalschema` on them (one at a time) so they pull the schema from the others. Avoid concurrent DDL from several clients.",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/tools/nodetool/describecluster.html"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/tools/nodetool/describecluster.html",
+        ],
         check: Scope::Cluster(schema_disagreement),
     },
     Builtin {
@@ -67,7 +70,9 @@ pub static RULES: &[Builtin] = &[
         why: "The most loaded node fills its disk first, compacts and repairs longest and serves a larger share of reads: the cluster's capacity is that node's. The usual causes are uneven token ownership (CLU-004), a few huge partitions (PART-101), racks of unequal size, or data left behind after nodes were added (cleanup not run).",
         evidence: "storage.load_bytes of each node (exporter), else the load each node gossips (system_views.gossip_info), compared within each datacenter: the heaviest node at max_ratio × the mean and min_excess_gib above it.",
         fix: "Find the cause first: `nodetool status` (ownership), table-level sizes per node; after adding nodes run `nodetool cleanup` on the old ones; large partitions need a key change.",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/operating/topo_changes.html"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/topo_changes.html",
+        ],
         check: Scope::Cluster(load_imbalance),
     },
     Builtin {
@@ -108,7 +113,9 @@ pub static RULES: &[Builtin] = &[
         why: "Nodes with different concurrency, memtable or cache sizes behave differently under the same load: one becomes the bottleneck, timeouts fire on some coordinators and not others, and tuning changes tested on one node are silently missing elsewhere. Config drift is usually an incomplete rollout.",
         evidence: "A curated list of settings, compared across nodes from their cassandra.yaml or, for running nodes, system_views.settings: concurrent_reads/writes/counter_writes, compaction_throughput, memtable sizes, allocation type and flush writers, commit log sync, request timeouts, cache sizes, num_tokens, hinted handoff, tombstone and batch thresholds, column_index_size, streaming throughput, snitch, authenticator and authorizer. Settings that depend on the host (addresses, directories, concurrent_compactors) are not compared.",
         fix: "Set the majority's value on the odd nodes (the fixes do, for config files) and restart them one at a time.",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/configuration/cass_yaml_file.html"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/configuration/cass_yaml_file.html",
+        ],
         check: Scope::Cluster(settings_drift),
     },
     Builtin {
@@ -146,7 +153,9 @@ pub static RULES: &[Builtin] = &[
         why: "Only NORMAL nodes own their ranges in the usual way: a shut-down node is missing replicas for its ranges (hints pile up on the others), a joining, leaving or moving node is streaming and doubles writes for its ranges; a node stuck in such a state for long needs attention.",
         evidence: "STATUS of each endpoint in system_views.gossip_info, as each node sees it (4.1+).",
         fix: "Start a shut-down node (or remove it with `nodetool removenode` if it is gone for good); follow streaming with `nodetool netstats`.",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/operating/topo_changes.html"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/topo_changes.html",
+        ],
         check: Scope::Cluster(node_not_normal),
     },
     Builtin {
@@ -165,10 +174,15 @@ pub static RULES: &[Builtin] = &[
         why: "NetworkTopologyStrategy puts each replica of a range on a different rack when it can: with racks of unequal size, the nodes of the smaller rack each hold a larger share (a rack of 1 node next to racks of 3 holds a full copy on that one node); with fewer racks than replicas, placement falls back unevenly. Racks should be equal in size and number at least the RF (or there should be a single rack).",
         evidence: "The rack each node reports in system.local per datacenter, and the largest NetworkTopologyStrategy factor for that datacenter.",
         fix: "Plan node additions so every rack has the same count (and at least RF racks); racks of existing nodes cannot be changed in place (replace the node).",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/getting-started/production.html (racks)"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/getting-started/production.html (racks)",
+        ],
         check: Scope::Cluster(uneven_racks),
     },
 ];
+
+/// A value (normalised) → the nodes that have it.
+type Groups = BTreeMap<String, Vec<String>>;
 
 fn live_value<'a>(n: &'a Node, table: &str, col: &str) -> Option<&'a serde_json::Value> {
     let rows = n.live.as_ref()?.table(table)?;
@@ -227,7 +241,11 @@ fn mixed_versions(ctx: &ClusterCtx, em: &mut Emitter) {
     if majors.len() < 2 {
         f.severity = Severity::Info;
     }
-    f.evidence.push(ev_expect("release_version", groups_text(&groups), "one release on every node"));
+    f.evidence.push(ev_expect(
+        "release_version",
+        groups_text(&groups),
+        "one release on every node",
+    ));
     for (v, nodes) in &groups {
         if *v == newest {
             continue;
@@ -243,7 +261,9 @@ fn mixed_versions(ctx: &ClusterCtx, em: &mut Emitter) {
 }
 
 fn version_key(v: &str) -> Vec<u64> {
-    v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect()
+    v.split(['.', '-'])
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
 }
 
 fn schema_disagreement(ctx: &ClusterCtx, em: &mut Emitter) {
@@ -256,12 +276,24 @@ fn schema_disagreement(ctx: &ClusterCtx, em: &mut Emitter) {
     // What each node's gossip says about every endpoint (4.1+), for nodes not collected.
     let mut gossip: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for n in &ctx.snapshot.nodes {
-        let Some(rows) = n.live.as_ref().and_then(|l| l.table("system_views.gossip_info")) else { continue };
+        let Some(rows) = n
+            .live
+            .as_ref()
+            .and_then(|l| l.table("system_views.gossip_info"))
+        else {
+            continue;
+        };
         for r in rows.records() {
-            let (Some(addr), Some(schema)) = (r.get("address").and_then(|v| v.as_str()), r.get("schema").and_then(|v| v.as_str())) else {
+            let (Some(addr), Some(schema)) = (
+                r.get("address").and_then(|v| v.as_str()),
+                r.get("schema").and_then(|v| v.as_str()),
+            ) else {
                 continue;
             };
-            gossip.entry(addr.to_string()).or_default().insert(n.id.clone(), schema.to_string());
+            gossip
+                .entry(addr.to_string())
+                .or_default()
+                .insert(n.id.clone(), schema.to_string());
         }
     }
     for (addr, views) in &gossip {
@@ -269,7 +301,10 @@ fn schema_disagreement(ctx: &ClusterCtx, em: &mut Emitter) {
             continue;
         }
         if let Some(s) = views.values().next() {
-            groups.entry(s.clone()).or_default().push(format!("{addr} (gossip)"));
+            groups
+                .entry(s.clone())
+                .or_default()
+                .push(format!("{addr} (gossip)"));
         }
     }
     if groups.len() < 2 {
@@ -277,10 +312,18 @@ fn schema_disagreement(ctx: &ClusterCtx, em: &mut Emitter) {
     }
     let (majority, odd) = minority(&groups);
     let f = em.subject(CLUSTER_SUBJECT).emit(
-        format!("nodes disagree on the schema ({} versions): {}", groups.len(), groups_text(&groups)),
+        format!(
+            "nodes disagree on the schema ({} versions): {}",
+            groups.len(),
+            groups_text(&groups)
+        ),
         None,
     );
-    f.evidence.push(ev_expect("schema_version", groups_text(&groups), format!("{majority} everywhere")));
+    f.evidence.push(ev_expect(
+        "schema_version",
+        groups_text(&groups),
+        format!("{majority} everywhere"),
+    ));
     f.fixes.push(Fix::Os {
         command: "nodetool describecluster".into(),
         safety: Safety::DisplayOnly,
@@ -291,7 +334,9 @@ fn schema_disagreement(ctx: &ClusterCtx, em: &mut Emitter) {
         f.fixes.push(Fix::Os {
             command: format!("nodetool -h {n} resetlocalschema"),
             safety: Safety::Unsafe,
-            description: format!("{n} drops its schema and pulls it from the others; one node at a time"),
+            description: format!(
+                "{n} drops its schema and pulls it from the others; one node at a time"
+            ),
         });
     }
 }
@@ -300,16 +345,28 @@ fn schema_disagreement(ctx: &ClusterCtx, em: &mut Emitter) {
 fn node_loads(ctx: &ClusterCtx) -> BTreeMap<String, (f64, &'static str)> {
     let mut out = BTreeMap::new();
     for n in &ctx.snapshot.nodes {
-        if let Some(v) = n.metrics.get::<&str, &str>("storage.load_bytes", &[]).filter(|v| v.is_finite()) {
+        if let Some(v) = n
+            .metrics
+            .get::<&str, &str>("storage.load_bytes", &[])
+            .filter(|v| v.is_finite())
+        {
             out.insert(n.id.clone(), (v, "storage.load_bytes"));
         }
     }
     for n in &ctx.snapshot.nodes {
-        let Some(rows) = n.live.as_ref().and_then(|l| l.table("system_views.gossip_info")) else { continue };
+        let Some(rows) = n
+            .live
+            .as_ref()
+            .and_then(|l| l.table("system_views.gossip_info"))
+        else {
+            continue;
+        };
         for r in rows.records() {
             let (Some(addr), Some(load)) = (
                 r.get("address").and_then(|v| v.as_str()),
-                r.get("load").and_then(|v| v.as_str()).and_then(|v| v.parse::<f64>().ok()),
+                r.get("load")
+                    .and_then(|v| v.as_str())
+                    .and_then(|v| v.parse::<f64>().ok()),
             ) else {
                 continue;
             };
@@ -333,7 +390,12 @@ fn load_imbalance(ctx: &ClusterCtx, em: &mut Emitter) {
             continue;
         }
         let mean = vals.iter().map(|v| v.1).sum::<f64>() / vals.len() as f64;
-        let Some(heavy) = vals.iter().max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal)) else { continue };
+        let Some(heavy) = vals
+            .iter()
+            .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+        else {
+            continue;
+        };
         if heavy.1 < max_ratio * mean || heavy.1 - mean < min_excess {
             continue;
         }
@@ -350,7 +412,10 @@ fn load_imbalance(ctx: &ClusterCtx, em: &mut Emitter) {
         );
         f.evidence.push(ev_expect(
             format!("load in {dc}"),
-            vals.iter().map(|(n, v, _)| format!("{n}: {}", bytes(*v))).collect::<Vec<_>>().join(", "),
+            vals.iter()
+                .map(|(n, v, _)| format!("{n}: {}", bytes(*v)))
+                .collect::<Vec<_>>()
+                .join(", "),
             format!("< {}× the mean", num(max_ratio)),
         ));
         f.evidence.push(ev("load source", heavy.2));
@@ -414,7 +479,11 @@ fn token_imbalance(ctx: &ClusterCtx, em: &mut Emitter) {
         ring.sort();
         let mut share = vec![0.0f64; nodes.len()];
         for (k, (tok, owner)) in ring.iter().enumerate() {
-            let prev = if k == 0 { ring[ring.len() - 1].0 - (1i128 << 64) } else { ring[k - 1].0 };
+            let prev = if k == 0 {
+                ring[ring.len() - 1].0 - (1i128 << 64)
+            } else {
+                ring[k - 1].0
+            };
             share[*owner] += (tok - prev) as f64 / RING;
         }
         let ideal = 1.0 / nodes.len() as f64;
@@ -424,10 +493,11 @@ fn token_imbalance(ctx: &ClusterCtx, em: &mut Emitter) {
             .max_by(|a, b| a.1.partial_cmp(b.1).unwrap_or(std::cmp::Ordering::Equal))
             .map(|(i, s)| (i, *s))
             .unwrap_or((0, 0.0));
-        let counts: BTreeMap<usize, Vec<String>> = nodes.iter().fold(BTreeMap::new(), |mut m, (n, t)| {
-            m.entry(t.len()).or_insert_with(Vec::new).push(n.id.clone());
-            m
-        });
+        let counts: BTreeMap<usize, Vec<String>> =
+            nodes.iter().fold(BTreeMap::new(), |mut m, (n, t)| {
+                m.entry(t.len()).or_insert_with(Vec::new).push(n.id.clone());
+                m
+            });
         let uneven = hs >= max_ratio * ideal;
         if !uneven && counts.len() < 2 {
             continue;
@@ -435,7 +505,15 @@ fn token_imbalance(ctx: &ClusterCtx, em: &mut Emitter) {
         let shares_text = nodes
             .iter()
             .zip(&share)
-            .map(|((n, t), s)| format!("{}: {:.1} % ({} token{})", n.id, s * 100.0, t.len(), if t.len() == 1 { "" } else { "s" }))
+            .map(|((n, t), s)| {
+                format!(
+                    "{}: {:.1} % ({} token{})",
+                    n.id,
+                    s * 100.0,
+                    t.len(),
+                    if t.len() == 1 { "" } else { "s" }
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let f = em.subject(dc).emit(
@@ -455,13 +533,25 @@ fn token_imbalance(ctx: &ClusterCtx, em: &mut Emitter) {
             },
             None,
         );
-        f.evidence.push(ev_expect(format!("token ownership in {dc}"), shares_text, format!("about {:.1} % each (< {}×)", ideal * 100.0, num(max_ratio))));
+        f.evidence.push(ev_expect(
+            format!("token ownership in {dc}"),
+            shares_text,
+            format!("about {:.1} % each (< {}×)", ideal * 100.0, num(max_ratio)),
+        ));
         if counts.len() > 1 {
-            f.evidence.push(ev("tokens per node", counts.iter().map(|(c, n)| format!("{c}: {}", n.join(", "))).collect::<Vec<_>>().join("; ")));
+            f.evidence.push(ev(
+                "tokens per node",
+                counts
+                    .iter()
+                    .map(|(c, n)| format!("{c}: {}", n.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ));
         }
         if nodes.iter().all(|(_, t)| t.len() == 1) {
             // Evenly spaced tokens keeping the ring order and the first node's token.
-            let mut order: Vec<(i128, &str)> = nodes.iter().map(|(n, t)| (t[0], n.id.as_str())).collect();
+            let mut order: Vec<(i128, &str)> =
+                nodes.iter().map(|(n, t)| (t[0], n.id.as_str())).collect();
             order.sort();
             let start = order[0].0;
             let step = (1i128 << 64) / order.len() as i128;
@@ -552,24 +642,40 @@ fn comparable(n: &Node, name: &str) -> Option<String> {
     Some(match &s.value {
         V::Quantity(q) => format!("{}", q.base()),
         V::Null => "(unset)".into(),
-        V::Map(m) => m.get("class_name").cloned().unwrap_or_else(|| s.display.clone()),
+        V::Map(m) => m
+            .get("class_name")
+            .cloned()
+            .unwrap_or_else(|| s.display.clone()),
         V::Str(v) => v.rsplit('.').next().unwrap_or(v).to_string(),
         _ => s.display.clone(),
     })
 }
 
 fn settings_drift(ctx: &ClusterCtx, em: &mut Emitter) {
-    let nodes: Vec<&Node> = ctx.snapshot.nodes.iter().filter(|n| n.config.is_some()).collect();
+    let nodes: Vec<&Node> = ctx
+        .snapshot
+        .nodes
+        .iter()
+        .filter(|n| n.config.is_some())
+        .collect();
     if nodes.len() < 2 {
         return;
     }
-    let mut drift: Vec<(String, BTreeMap<String, Vec<String>>, BTreeMap<String, String>)> = Vec::new();
+    // (setting, value → nodes, value → display text)
+    let mut drift: Vec<(String, Groups, BTreeMap<String, String>)> = Vec::new();
     for name in COMPARED {
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut display: BTreeMap<String, String> = BTreeMap::new();
         for n in &nodes {
-            let Some(v) = comparable(n, name) else { continue };
-            let shown = n.config.as_ref().and_then(|c| c.get(name)).map(|s| s.display.clone()).unwrap_or_else(|| v.clone());
+            let Some(v) = comparable(n, name) else {
+                continue;
+            };
+            let shown = n
+                .config
+                .as_ref()
+                .and_then(|c| c.get(name))
+                .map(|s| s.display.clone())
+                .unwrap_or_else(|| v.clone());
             display.entry(v.clone()).or_insert(shown);
             groups.entry(v).or_default().push(n.id.clone());
         }
@@ -583,7 +689,13 @@ fn settings_drift(ctx: &ClusterCtx, em: &mut Emitter) {
     let describe = |groups: &BTreeMap<String, Vec<String>>, display: &BTreeMap<String, String>| {
         groups
             .iter()
-            .map(|(v, ns)| format!("{} on {}", display.get(v).map(String::as_str).unwrap_or(v), ns.join(", ")))
+            .map(|(v, ns)| {
+                format!(
+                    "{} on {}",
+                    display.get(v).map(String::as_str).unwrap_or(v),
+                    ns.join(", ")
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ")
     };
@@ -603,16 +715,26 @@ fn settings_drift(ctx: &ClusterCtx, em: &mut Emitter) {
     for (name, groups, display) in &drift {
         let (majority, odd) = minority(groups);
         let value = display.get(&majority).cloned().unwrap_or(majority.clone());
-        f.evidence.push(ev_expect(name.clone(), describe(groups, display), format!("{value} on every node")));
+        f.evidence.push(ev_expect(
+            name.clone(),
+            describe(groups, display),
+            format!("{value} on every node"),
+        ));
         for id in odd {
-            let Some(n) = nodes.iter().find(|n| n.id == id) else { continue };
+            let Some(n) = nodes.iter().find(|n| n.id == id) else {
+                continue;
+            };
             let cfg = n.config.as_ref().expect("filtered");
             f.fixes.push(Fix::SetConfig {
                 file: cfg.file.path.clone(),
                 key: name.clone(),
                 value: Some(value.clone()),
                 rename_from: None,
-                safety: if cfg.running { Safety::DisplayOnly } else { Safety::Unsafe },
+                safety: if cfg.running {
+                    Safety::DisplayOnly
+                } else {
+                    Safety::Unsafe
+                },
                 description: format!("{name} on {id} as on the other nodes; restart {id} to apply"),
             });
         }
@@ -620,7 +742,9 @@ fn settings_drift(ctx: &ClusterCtx, em: &mut Emitter) {
 }
 
 fn partial_collection(ctx: &ClusterCtx, em: &mut Emitter) {
-    let Some(c) = &ctx.snapshot.collection else { return };
+    let Some(c) = &ctx.snapshot.collection else {
+        return;
+    };
     if c.errors.is_empty() {
         return;
     }
@@ -633,11 +757,18 @@ fn partial_collection(ctx: &ClusterCtx, em: &mut Emitter) {
             .find(|n| e.starts_with(&format!("{}: ", n.id)))
             .map(|n| n.id.clone())
             .unwrap_or_else(|| CLUSTER_SUBJECT.to_string());
-        let msg = if node == CLUSTER_SUBJECT { e.clone() } else { e[node.len() + 2..].to_string() };
+        let msg = if node == CLUSTER_SUBJECT {
+            e.clone()
+        } else {
+            e[node.len() + 2..].to_string()
+        };
         per_node.entry(node).or_default().push(msg);
     }
     for (node, errs) in per_node {
-        let sources: std::collections::BTreeSet<&str> = errs.iter().map(|e| e.split(": ").next().unwrap_or(e)).collect();
+        let sources: std::collections::BTreeSet<&str> = errs
+            .iter()
+            .map(|e| e.split(": ").next().unwrap_or(e))
+            .collect();
         let f = em.subject(&node).emit(
             format!(
                 "the collection {}: {} error{} ({}); rules that need the missing data did not run there",
@@ -648,11 +779,16 @@ fn partial_collection(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev("collection errors", errs.len().to_string()));
+        f.evidence
+            .push(ev("collection errors", errs.len().to_string()));
         for e in errs.iter().take(5) {
             f.evidence.push(ev("collection error", e.clone()));
         }
-        let host = if node == CLUSTER_SUBJECT { "<node>".to_string() } else { node.split(':').next().unwrap_or(&node).to_string() };
+        let host = if node == CLUSTER_SUBJECT {
+            "<node>".to_string()
+        } else {
+            node.split(':').next().unwrap_or(&node).to_string()
+        };
         f.fixes.push(Fix::Os {
             command: format!("cqlsh {host} -e \"SELECT release_version FROM system.local\""),
             safety: Safety::DisplayOnly,
@@ -665,20 +801,36 @@ fn node_not_normal(ctx: &ClusterCtx, em: &mut Emitter) {
     // endpoint → (state, seen by)
     let mut states: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for n in &ctx.snapshot.nodes {
-        let Some(rows) = n.live.as_ref().and_then(|l| l.table("system_views.gossip_info")) else { continue };
+        let Some(rows) = n
+            .live
+            .as_ref()
+            .and_then(|l| l.table("system_views.gossip_info"))
+        else {
+            continue;
+        };
         for r in rows.records() {
-            let Some(addr) = r.get("address").and_then(|v| v.as_str()) else { continue };
+            let Some(addr) = r.get("address").and_then(|v| v.as_str()) else {
+                continue;
+            };
             let status = r
                 .get("status_with_port")
                 .and_then(|v| v.as_str())
                 .or_else(|| r.get("status").and_then(|v| v.as_str()));
             let Some(status) = status else { continue };
             let state = status.split(',').next().unwrap_or(status).to_string();
-            states.entry(addr.to_string()).or_default().entry(state).or_default().push(n.id.clone());
+            states
+                .entry(addr.to_string())
+                .or_default()
+                .entry(state)
+                .or_default()
+                .push(n.id.clone());
         }
     }
     for (addr, seen) in states {
-        let bad: Vec<(&String, &Vec<String>)> = seen.iter().filter(|(s, _)| !s.eq_ignore_ascii_case("NORMAL")).collect();
+        let bad: Vec<(&String, &Vec<String>)> = seen
+            .iter()
+            .filter(|(s, _)| !s.eq_ignore_ascii_case("NORMAL"))
+            .collect();
         if bad.is_empty() {
             continue;
         }
@@ -687,8 +839,14 @@ fn node_not_normal(ctx: &ClusterCtx, em: &mut Emitter) {
             .map(|(s, by)| format!("{s} (seen by {})", by.join(", ")))
             .collect::<Vec<_>>()
             .join("; ");
-        let f = em.subject(&addr).emit(format!("gossip shows {addr} as {text}"), None);
-        f.evidence.push(ev_expect(format!("{addr} gossip STATUS"), text.clone(), "NORMAL"));
+        let f = em
+            .subject(&addr)
+            .emit(format!("gossip shows {addr} as {text}"), None);
+        f.evidence.push(ev_expect(
+            format!("{addr} gossip STATUS"),
+            text.clone(),
+            "NORMAL",
+        ));
         let state = bad[0].0.to_ascii_lowercase();
         f.fixes.push(Fix::Os {
             command: if state.contains("shutdown") {
@@ -739,14 +897,27 @@ fn uneven_racks(ctx: &ClusterCtx, em: &mut Emitter) {
             format!(
                 "datacenter {dc} has {} racks {}{}",
                 racks.len(),
-                if unequal { format!("of unequal size ({layout})") } else { format!("({layout})") },
-                if too_few { format!(", fewer than its replication factor {rf}") } else { String::new() }
+                if unequal {
+                    format!("of unequal size ({layout})")
+                } else {
+                    format!("({layout})")
+                },
+                if too_few {
+                    format!(", fewer than its replication factor {rf}")
+                } else {
+                    String::new()
+                }
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("racks in {dc}"), layout, "equal node counts, at least RF racks"));
+        f.evidence.push(ev_expect(
+            format!("racks in {dc}"),
+            layout,
+            "equal node counts, at least RF racks",
+        ));
         if rf > 0 {
-            f.evidence.push(ev(format!("largest RF in {dc}"), rf.to_string()));
+            f.evidence
+                .push(ev(format!("largest RF in {dc}"), rf.to_string()));
         }
         f.fixes.push(Fix::Os {
             command: "nodetool status".into(),

@@ -7,13 +7,14 @@
 //! small sample lowers the confidence (see `signals.rs`).
 
 use super::signals::{
-    GIB, MIB, any_heap, chosen_size, apply_sample, apply_window, bytes, colocated, configured_heap_matches, ev, heap_fixes, hist, judge_sample, mib_text, num,
-    os, pct, push_config_fix, running_heap, setting, setting_base, setting_ev, stock_heap, table_key, user_tables, window_s,
-    window_text, Sample, TableValue,
+    GIB, MIB, Sample, TableValue, any_heap, apply_sample, apply_window, bytes, chosen_size,
+    colocated, configured_heap_matches, ev, heap_fixes, hist, judge_sample, mib_text, num, os, pct,
+    push_config_fix, running_heap, setting, setting_base, setting_ev, stock_heap, table_key,
+    user_tables, window_s, window_text,
 };
 use super::{Builtin, Scope};
 use crate::catalog::Version;
-use crate::engine::{Ctx, Emitter, Finding, Fix, Family, Need, Safety, Severity};
+use crate::engine::{Ctx, Emitter, Family, Finding, Fix, Need, Safety, Severity};
 use crate::model::config::SettingValue;
 use crate::model::{Metrics, Node};
 
@@ -22,7 +23,8 @@ const RATES: &[Need] = &[Need::Metrics, Need::Rates];
 const ENV_SH: &str = "apache/cassandra conf/cassandra-env.sh (calculate_heap_sizes: max(min(RAM/2, 1 GiB), min(RAM/4, 8 GiB)))";
 const JVM_OPTS: &str = "apache/cassandra conf/jvm11-server.options, jvm17-server.options (G1: MaxGCPauseMillis=300, InitiatingHeapOccupancyPercent=70)";
 const GC_INSPECTOR: &str = "apache/cassandra src/java/org/apache/cassandra/service/GCInspector.java (gc_log_threshold 200 ms, gc_warn_threshold 1 s)";
-const PRODUCTION: &str = "https://cassandra.apache.org/doc/latest/cassandra/getting-started/production.html";
+const PRODUCTION: &str =
+    "https://cassandra.apache.org/doc/latest/cassandra/getting-started/production.html";
 const MIXIN: &str = "Grafana apache-cassandra-mixin alerts (HighPendingCompactionTasks: cassandra_compaction_pendingtasks > 30 for 15m), https://github.com/grafana/jsonnet-libs/tree/master/apache-cassandra-mixin";
 const SCHEMA_TUNING: &str = "https://docs.datastax.com/en/planning/oss/schema-tuning.html (a tuned table's reads touch no more than two or three sstables)";
 const YAML_CACHES: &str = "apache/cassandra conf/cassandra.yaml (key_cache_size, row_cache_size, counter_cache_size, file_cache_size)";
@@ -40,11 +42,15 @@ pub static RULES: &[Builtin] = &[
         impact: 0.8,
         confidence: 0.85,
         needs: RATES,
-        params: &[("warn_ratio", 0.05), ("error_ratio", 0.15), ("error_min_window_s", 60.0)],
+        params: &[
+            ("warn_ratio", 0.05),
+            ("error_ratio", 0.15),
+            ("error_min_window_s", 60.0),
+        ],
         summary: "The JVM spends more than 5 % of wall time in stop-the-world garbage collection.",
         why: "While a collector stops the world, the node serves no reads or writes and its replicas time out waiting for it; coordinators see it as latency spikes and the dynamic snitch routes around it. A healthy node spends well under 5 % of its time in GC pauses; 15 % means requests queue behind every collection and usually a heap too small for the workload (or an allocation storm from huge partitions, batches or unpaged reads).",
         evidence: "The per-second rate of jvm.gc.time_seconds_total for each stop-the-world collector (G1 Young/Old Generation, ParNew, ZGC/Shenandoah Pauses), summed, over the collection window. Concurrent-cycle collectors (G1 Concurrent GC, ConcurrentMarkSweep, ZGC/Shenandoah Cycles) are left out: their time runs alongside the application. The finding becomes an error from 15 % only over a window of at least a minute; shorter windows lower the confidence.",
-        fix: "If the heap is below what cassandra-env.sh would choose for the RAM, raise it (the fix proposes that size, within half the RAM and 31 GiB). Otherwise enable GC logging (-Xlog:gc*) and look for the allocation source: large partitions (PART-001), tombstone scans (PART-003), big batches.",
+        fix: "If the heap is below what cassandra-env.sh would choose for the RAM, raise it (the fix proposes that size, within half the RAM and 31 GiB). Otherwise enable GC logging (-Xlog:gc*) and look for the allocation source: large partitions (PART-101, PART-001), tombstone scans (PART-002), big batches.",
         references: &[GC_INSPECTOR, JVM_OPTS, ENV_SH],
         check: Scope::Node(gc_time_high),
     },
@@ -121,7 +127,10 @@ pub static RULES: &[Builtin] = &[
         why: "From 32 GiB the JVM turns compressed oops off and every reference doubles to 8 bytes: a 32–40 GiB heap holds less than a 31 GiB one and GC has more to scan. The extra RAM serves Cassandra better as page cache.",
         evidence: "jvm.heap.max_bytes of the running JVM. Stays quiet when the options files set the same heap (JVM-003 reports it with its file and line).",
         fix: "Set -Xms and -Xmx to 31G or less.",
-        references: &["https://wiki.openjdk.org/display/HotSpot/CompressedOops", ENV_SH],
+        references: &[
+            "https://wiki.openjdk.org/display/HotSpot/CompressedOops",
+            ENV_SH,
+        ],
         check: Scope::Node(heap_over_31g),
     },
     Builtin {
@@ -216,7 +225,10 @@ pub static RULES: &[Builtin] = &[
         why: "Each sstable a read touches costs a bloom filter check, an index lookup and usually a disk read; DataStax's schema tuning guide says a tuned table's reads touch no more than two or three. Many sstables per read come from a compaction backlog, or from STCS on a table whose rows are updated over time.",
         evidence: "table.sstables_per_read.p99 (with p50 and .count): a p99 over fewer than 100 reads is noise unless the median agrees.",
         fix: "Clear the compaction backlog first; for a read-mostly table whose rows are updated over time, LeveledCompactionStrategy (or UCS with an L scaling parameter on 5.0) bounds sstables per read at the cost of compaction I/O.",
-        references: &[SCHEMA_TUNING, "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/index.html"],
+        references: &[
+            SCHEMA_TUNING,
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/index.html",
+        ],
         check: Scope::Node(sstables_per_read),
     },
     Builtin {
@@ -268,7 +280,12 @@ pub static RULES: &[Builtin] = &[
         impact: 0.5,
         confidence: 0.7,
         needs: METRICS,
-        params: &[("min_ratio", 0.85), ("min_requests_per_s", 10.0), ("min_requests", 100000.0), ("full_ratio", 0.9)],
+        params: &[
+            ("min_ratio", 0.85),
+            ("min_requests_per_s", 10.0),
+            ("min_requests", 100000.0),
+            ("full_ratio", 0.9),
+        ],
         summary: "The key cache is full and hits fewer than 85 % of lookups.",
         why: "The key cache maps partition keys to sstable index positions; a miss costs a partition index read per sstable. A full cache with a low hit ratio evicts entries that would be used again: a larger cache (a few dozen bytes per entry, on heap) saves disk reads. A cache that is not full with a low ratio is a workload with poor locality, which a bigger cache does not fix, so the rule stays quiet then. BTI sstables (5.0) do not use the key cache.",
         evidence: "cache.key.hits / cache.key.requests rates over the window (at least 10 lookups/s), else their totals since start (at least 100 000 lookups, lower confidence), and cache.key.size_bytes against cache.key.capacity_bytes.",
@@ -287,7 +304,11 @@ pub static RULES: &[Builtin] = &[
         impact: 0.6,
         confidence: 0.75,
         needs: METRICS,
-        params: &[("min_ratio", 0.5), ("min_requests_per_s", 1.0), ("min_requests", 10000.0)],
+        params: &[
+            ("min_ratio", 0.5),
+            ("min_requests_per_s", 1.0),
+            ("min_requests", 10000.0),
+        ],
         summary: "The row cache is on and serves fewer than half of its lookups.",
         why: "Every write to a cached partition invalidates it, and each miss copies a partition into the off-heap cache: a row cache with a low hit ratio costs CPU and memory and saves little. The page cache serves the same reads without that churn. (CACHE-001 flags any enabled row cache from the config; this rule has the measurement.)",
         evidence: "cache.row.hits / cache.row.requests rates over the window, else totals since start (lower confidence), with cache.row.capacity_bytes > 0.",
@@ -358,7 +379,10 @@ pub static RULES: &[Builtin] = &[
 // JVM
 
 fn scope_value(scope: &[(String, String)], label: &str) -> Option<String> {
-    scope.iter().find(|(k, _)| k == label).map(|(_, v)| v.clone())
+    scope
+        .iter()
+        .find(|(k, _)| k == label)
+        .map(|(_, v)| v.clone())
 }
 
 /// Collectors whose time is a pause: concurrent-cycle beans report time spent alongside the
@@ -422,16 +446,25 @@ fn gc_time_high(ctx: &Ctx, em: &mut Emitter) {
     if per_gc.is_empty() || total < warn {
         return;
     }
-    let long_enough = m.window.is_some() || window_s(m).is_some_and(|w| w >= ctx.meta.param("error_min_window_s"));
+    let long_enough = m.window.is_some()
+        || window_s(m).is_some_and(|w| w >= ctx.meta.param("error_min_window_s"));
     let f = em.emit(
-        format!("the JVM spent {} of wall time in stop-the-world GC {}", pct(total), window_text(m)),
+        format!(
+            "the JVM spent {} of wall time in stop-the-world GC {}",
+            pct(total),
+            window_text(m)
+        ),
         None,
     );
     if total >= err && long_enough {
         f.severity = Severity::Error;
     }
     for (gc, v) in per_gc.iter().filter(|(_, v)| *v > 0.0) {
-        f.evidence.push(ev(Metrics::key(&rate_name, &[("gc", gc)]), format!("{} s/s", num(*v)), None));
+        f.evidence.push(ev(
+            Metrics::key(&rate_name, &[("gc", gc)]),
+            format!("{} s/s", num(*v)),
+            None,
+        ));
     }
     f.evidence.push(ev(
         "gc time fraction",
@@ -450,16 +483,30 @@ fn full_gc(ctx: &Ctx, em: &mut Emitter) {
             continue;
         };
         let key = Metrics::key("jvm.gc.collections_total", &scope);
-        let (message, observed, windowed) = match (m.rate("jvm.gc.collections_total", &scope), window_s(m)) {
+        let (message, observed, windowed) = match (
+            m.rate("jvm.gc.collections_total", &scope),
+            window_s(m),
+        ) {
             (Some(r), Some(w)) => {
                 let n = r * w;
                 if n < 0.5 {
                     continue;
                 }
-                (format!("{} full collection(s) ({gc}) {}", num(n.round()), window_text(m)), format!("{} in the window", num(n.round())), true)
+                (
+                    format!(
+                        "{} full collection(s) ({gc}) {}",
+                        num(n.round()),
+                        window_text(m)
+                    ),
+                    format!("{} in the window", num(n.round())),
+                    true,
+                )
             }
             _ if total >= 1.0 => (
-                format!("{} full collection(s) ({gc}) since the node started (a single scrape: when is unknown)", num(total)),
+                format!(
+                    "{} full collection(s) ({gc}) since the node started (a single scrape: when is unknown)",
+                    num(total)
+                ),
                 format!("{} since start", num(total)),
                 false,
             ),
@@ -480,12 +527,18 @@ fn old_gen_full(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
     let heap = running_heap(ctx.node);
     for (scope, used) in m.series("jvm.memory_pool.used_bytes") {
-        let Some(pool) = scope_value(&scope, "memory_pool") else { continue };
+        let Some(pool) = scope_value(&scope, "memory_pool") else {
+            continue;
+        };
         if !(pool.contains("Old Gen") || pool.contains("Tenured Gen")) {
             continue;
         }
         let pool_scope = [("memory_pool", pool.as_str())];
-        let Some(max) = m.get("jvm.memory_pool.max_bytes", &pool_scope).filter(|v| *v > 0.0).or(heap) else {
+        let Some(max) = m
+            .get("jvm.memory_pool.max_bytes", &pool_scope)
+            .filter(|v| *v > 0.0)
+            .or(heap)
+        else {
             continue;
         };
         let ratio = used / max;
@@ -494,11 +547,24 @@ fn old_gen_full(ctx: &Ctx, em: &mut Emitter) {
             continue;
         }
         let f = em.emit(
-            format!("the old generation ({pool}) is {} full ({} of {}) in this reading", pct(ratio), bytes(used), bytes(max)),
+            format!(
+                "the old generation ({pool}) is {} full ({} of {}) in this reading",
+                pct(ratio),
+                bytes(used),
+                bytes(max)
+            ),
             None,
         );
-        f.evidence.push(ev(Metrics::key("jvm.memory_pool.used_bytes", &pool_scope), bytes(used), None));
-        f.evidence.push(ev("old generation occupancy", pct(ratio), Some(format!("< {}", pct(limit)))));
+        f.evidence.push(ev(
+            Metrics::key("jvm.memory_pool.used_bytes", &pool_scope),
+            bytes(used),
+            None,
+        ));
+        f.evidence.push(ev(
+            "old generation occupancy",
+            pct(ratio),
+            Some(format!("< {}", pct(limit))),
+        ));
         f.fixes = gc_fixes(ctx, heap);
     }
 }
@@ -513,21 +579,34 @@ fn heap_over_half_ram(ctx: &Ctx, em: &mut Emitter) {
     let ratio = ctx.meta.param("max_ratio");
     // Reported on the nodes whose own heap exceeds their share, not on every neighbour.
     let fair_share = ram * ratio / group.len() as f64;
-    if heaps <= ram * ratio || heap <= fair_share || (group.len() == 1 && configured_heap_matches(ctx.node, heap)) {
+    if heaps <= ram * ratio
+        || heap <= fair_share
+        || (group.len() == 1 && configured_heap_matches(ctx.node, heap))
+    {
         return;
     }
-    let shared = if group.len() > 1 { format!(" (the heaps of the {} nodes on this machine)", group.len()) } else { String::new() };
+    let shared = if group.len() > 1 {
+        format!(" (the heaps of the {} nodes on this machine)", group.len())
+    } else {
+        String::new()
+    };
     let f = em.emit(
         format!("{} of heap{shared} is {} of the host's {} RAM; leave at least half to the page cache and off-heap memory", bytes(heaps), pct(heaps / ram), bytes(ram)),
         None,
     );
     f.evidence.push(ev("jvm.heap.max_bytes", bytes(heap), None));
-    f.evidence.push(ev("host.ram", bytes(ram), Some(format!("heaps <= {}", pct(ratio)))));
+    f.evidence.push(ev(
+        "host.ram",
+        bytes(ram),
+        Some(format!("heaps <= {}", pct(ratio))),
+    ));
     f.fixes = heap_fixes(ctx.node, fair_share.min(31.0 * GIB), "half the RAM at most");
 }
 
 fn heap_over_31g(ctx: &Ctx, em: &mut Emitter) {
-    let Some(heap) = running_heap(ctx.node) else { return };
+    let Some(heap) = running_heap(ctx.node) else {
+        return;
+    };
     let max = ctx.meta.param("max_gib") * GIB;
     if heap <= max || configured_heap_matches(ctx.node, heap) {
         return;
@@ -536,29 +615,61 @@ fn heap_over_31g(ctx: &Ctx, em: &mut Emitter) {
         format!("the running heap is {}: above 31 GiB the JVM disables compressed oops and the extra heap buys little", bytes(heap)),
         None,
     );
-    f.evidence.push(ev("jvm.heap.max_bytes", bytes(heap), Some(format!("<= {}", bytes(max)))));
+    f.evidence.push(ev(
+        "jvm.heap.max_bytes",
+        bytes(heap),
+        Some(format!("<= {}", bytes(max))),
+    ));
     f.fixes = heap_fixes(ctx.node, max, "keep compressed oops");
 }
 
 fn heap_below_stock(ctx: &Ctx, em: &mut Emitter) {
-    let Some(heap) = running_heap(ctx.node) else { return };
-    let Some((share, n)) = ram_share(ctx) else { return };
+    let Some(heap) = running_heap(ctx.node) else {
+        return;
+    };
+    let Some((share, n)) = ram_share(ctx) else {
+        return;
+    };
     let stock = stock_heap(share);
     if heap >= stock * ctx.meta.param("min_ratio") {
         return;
     }
-    let shared = if n > 1 { format!(" ({} nodes share this machine's RAM)", n) } else { String::new() };
+    let shared = if n > 1 {
+        format!(" ({} nodes share this machine's RAM)", n)
+    } else {
+        String::new()
+    };
     let f = em.emit(
-        format!("the running heap is {}; cassandra-env.sh would choose {} for {} of RAM{shared}", bytes(heap), bytes(stock), bytes(share)),
+        format!(
+            "the running heap is {}; cassandra-env.sh would choose {} for {} of RAM{shared}",
+            bytes(heap),
+            bytes(stock),
+            bytes(share)
+        ),
         None,
     );
-    f.evidence.push(ev("jvm.heap.max_bytes", bytes(heap), Some(format!(">= {} (half the stock size)", bytes(stock * ctx.meta.param("min_ratio"))))));
+    f.evidence.push(ev(
+        "jvm.heap.max_bytes",
+        bytes(heap),
+        Some(format!(
+            ">= {} (half the stock size)",
+            bytes(stock * ctx.meta.param("min_ratio"))
+        )),
+    ));
     f.evidence.push(ev("host.ram per node", bytes(share), None));
-    f.fixes = heap_fixes(ctx.node, stock, "the size cassandra-env.sh computes for this RAM");
+    f.fixes = heap_fixes(
+        ctx.node,
+        stock,
+        "the size cassandra-env.sh computes for this RAM",
+    );
 }
 
 fn process_memory_near_ram(ctx: &Ctx, em: &mut Emitter) {
-    let rss_of = |n: &Node| n.metrics.get::<&str, &str>("process.resident_memory_bytes", &[]).filter(|v| v.is_finite());
+    let rss_of = |n: &Node| {
+        n.metrics
+            .get::<&str, &str>("process.resident_memory_bytes", &[])
+            .filter(|v| v.is_finite())
+    };
     let (Some(rss), Some(ram)) = (rss_of(ctx.node), ctx.node.host.ram_bytes) else {
         return;
     };
@@ -574,15 +685,24 @@ fn process_memory_near_ram(ctx: &Ctx, em: &mut Emitter) {
         format!("Cassandra's resident memory ({}{}) is {} of the host's {} RAM: little page cache is left and the OOM killer is close", bytes(total), if group.len() > 1 { format!(", {} nodes", group.len()) } else { String::new() }, pct(total / ram), bytes(ram)),
         None,
     );
-    f.evidence.push(ev("process.resident_memory_bytes", bytes(rss), None));
-    f.evidence.push(ev("host.ram", bytes(ram), Some(format!("resident <= {}", pct(limit)))));
+    f.evidence
+        .push(ev("process.resident_memory_bytes", bytes(rss), None));
+    f.evidence.push(ev(
+        "host.ram",
+        bytes(ram),
+        Some(format!("resident <= {}", pct(limit))),
+    ));
     let heap = running_heap(ctx.node);
     if let Some(h) = heap {
         f.evidence.push(ev("jvm.heap.max_bytes", bytes(h), None));
     }
     let stock = stock_heap(ram / group.len() as f64);
     if heap.is_some_and(|h| h > stock * 1.2) {
-        f.fixes = heap_fixes(ctx.node, stock, "Cassandra's own sizing, to leave RAM to off-heap memory and the page cache");
+        f.fixes = heap_fixes(
+            ctx.node,
+            stock,
+            "Cassandra's own sizing, to leave RAM to off-heap memory and the page cache",
+        );
     } else {
         f.fixes.push(os(
             "nodetool info | grep -i 'off heap'\nnodetool tablestats | grep -i 'off heap'",
@@ -617,12 +737,30 @@ fn compaction_fixes(node: &Node, f: &mut Finding) {
         && t < 256.0 * MIB
     {
         let to = format!("{}MiB/s", (t / MIB * 2.0).round() as u64);
-        push_config_fix(f, node, "compaction_throughput", &to, Safety::Unsafe, "double the compaction throttle (nodetool setcompactionthroughput applies it live); watch read latency");
+        push_config_fix(
+            f,
+            node,
+            "compaction_throughput",
+            &to,
+            Safety::Unsafe,
+            "double the compaction throttle (nodetool setcompactionthroughput applies it live); watch read latency",
+        );
     }
-    if let (Some(cur), Some(def)) = (setting(node, "concurrent_compactors").filter(|s| s.is_explicit()).and_then(|s| s.value.as_i64()), default_compactors(node))
-        && cur < def
+    if let (Some(cur), Some(def)) = (
+        setting(node, "concurrent_compactors")
+            .filter(|s| s.is_explicit())
+            .and_then(|s| s.value.as_i64()),
+        default_compactors(node),
+    ) && cur < def
     {
-        push_config_fix(f, node, "concurrent_compactors", &def.to_string(), Safety::Unsafe, "Cassandra's default: min(data disks, cores) clamped to 2..8");
+        push_config_fix(
+            f,
+            node,
+            "concurrent_compactors",
+            &def.to_string(),
+            Safety::Unsafe,
+            "Cassandra's default: min(data disks, cores) clamped to 2..8",
+        );
     }
     if f.fixes.is_empty() {
         f.fixes.push(os("nodetool compactionstats -H", Safety::DisplayOnly, "the throttle and compactors are not the limit: see what is compacting; the node may need more disk or CPU"));
@@ -631,13 +769,22 @@ fn compaction_fixes(node: &Node, f: &mut Finding) {
 
 fn pending_compactions_node(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
-    let Some(pending) = m.get::<&str, &str>("compaction.pending_tasks", &[]) else { return };
+    let Some(pending) = m.get::<&str, &str>("compaction.pending_tasks", &[]) else {
+        return;
+    };
     let max = ctx.meta.param("max_pending");
     if pending <= max {
         return;
     }
-    let f = em.emit(format!("{} compactions are pending on the node", num(pending)), None);
-    f.evidence.push(ev("compaction.pending_tasks", num(pending), Some(format!("<= {}", num(max)))));
+    let f = em.emit(
+        format!("{} compactions are pending on the node", num(pending)),
+        None,
+    );
+    f.evidence.push(ev(
+        "compaction.pending_tasks",
+        num(pending),
+        Some(format!("<= {}", num(max))),
+    ));
     let mut tables: Vec<(String, f64)> = m
         .series("table.pending_compactions")
         .filter(|(_, v)| *v > 0.0)
@@ -656,8 +803,15 @@ fn pending_compactions_table(ctx: &Ctx, em: &mut Emitter) {
         if t.value <= max {
             continue;
         }
-        let f = em.emit(format!("{} has {} compactions pending", t.qualified(), num(t.value)), None);
-        f.evidence.push(ev(table_key("table.pending_compactions", &t), num(t.value), Some(format!("<= {}", num(max)))));
+        let f = em.emit(
+            format!("{} has {} compactions pending", t.qualified(), num(t.value)),
+            None,
+        );
+        f.evidence.push(ev(
+            table_key("table.pending_compactions", &t),
+            num(t.value),
+            Some(format!("<= {}", num(max))),
+        ));
         compaction_fixes(ctx.node, f);
     }
 }
@@ -674,10 +828,32 @@ fn sstables_per_read(ctx: &Ctx, em: &mut Emitter) {
         if sample == Sample::Noise {
             continue;
         }
-        let f = em.emit(format!("reads of {} touch {} sstables at the 99th percentile", t.qualified(), num(t.value)), None);
-        f.evidence.push(ev(table_key("table.sstables_per_read.p99", &t), num(t.value), Some(format!("<= {}", num(max)))));
-        f.evidence.push(ev(table_key("table.sstables_per_read.p50", &t), num(h.p50.unwrap_or(f64::NAN)), None));
-        f.evidence.push(ev(table_key("table.sstables_per_read.count", &t), num(h.count.unwrap_or(0.0)), Some(format!(">= {} for a trusted p99", num(ctx.meta.param("min_reads"))))));
+        let f = em.emit(
+            format!(
+                "reads of {} touch {} sstables at the 99th percentile",
+                t.qualified(),
+                num(t.value)
+            ),
+            None,
+        );
+        f.evidence.push(ev(
+            table_key("table.sstables_per_read.p99", &t),
+            num(t.value),
+            Some(format!("<= {}", num(max))),
+        ));
+        f.evidence.push(ev(
+            table_key("table.sstables_per_read.p50", &t),
+            num(h.p50.unwrap_or(f64::NAN)),
+            None,
+        ));
+        f.evidence.push(ev(
+            table_key("table.sstables_per_read.count", &t),
+            num(h.count.unwrap_or(0.0)),
+            Some(format!(
+                ">= {} for a trusted p99",
+                num(ctx.meta.param("min_reads"))
+            )),
+        ));
         apply_sample(f, sample, h.count);
         sstables_fixes(ctx, &t, f);
     }
@@ -686,7 +862,9 @@ fn sstables_per_read(ctx: &Ctx, em: &mut Emitter) {
 /// A backlog is cleared first; a read-mostly STCS table may want leveled compaction.
 fn sstables_fixes(ctx: &Ctx, t: &TableValue, f: &mut Finding) {
     let m = &ctx.node.metrics;
-    if m.get("table.pending_compactions", &t.scope()).is_some_and(|p| p > 0.0) {
+    if m.get("table.pending_compactions", &t.scope())
+        .is_some_and(|p| p > 0.0)
+    {
         compaction_fixes(ctx.node, f);
     }
     let count = |name: &str| m.get(name, &t.scope()).unwrap_or(0.0);
@@ -727,24 +905,50 @@ fn compaction_at_throttle(ctx: &Ctx, em: &mut Emitter) {
         return;
     }
     let f = em.emit(
-        format!("compaction ran at {}/s, {} of its {}/s throttle, {} with {} compactions pending", bytes(rate), pct(rate / limit), bytes(limit), window_text(m), num(pending)),
+        format!(
+            "compaction ran at {}/s, {} of its {}/s throttle, {} with {} compactions pending",
+            bytes(rate),
+            pct(rate / limit),
+            bytes(limit),
+            window_text(m),
+            num(pending)
+        ),
         None,
     );
-    f.evidence.push(ev(Metrics::rate_name("compaction.bytes_compacted"), format!("{}/s", bytes(rate)), Some(format!("< {} of the throttle", pct(ctx.meta.param("min_ratio"))))));
+    f.evidence.push(ev(
+        Metrics::rate_name("compaction.bytes_compacted"),
+        format!("{}/s", bytes(rate)),
+        Some(format!(
+            "< {} of the throttle",
+            pct(ctx.meta.param("min_ratio"))
+        )),
+    ));
     if let Some(e) = setting_ev(ctx.node, "compaction_throughput", None) {
         f.evidence.push(e);
     }
-    f.evidence.push(ev("compaction.pending_tasks", num(pending), None));
+    f.evidence
+        .push(ev("compaction.pending_tasks", num(pending), None));
     apply_window(f, m);
     let to = format!("{}MiB/s", (limit / MIB * 2.0).round() as u64);
-    push_config_fix(f, ctx.node, "compaction_throughput", &to, Safety::Unsafe, "double the compaction throttle (nodetool setcompactionthroughput applies it live); watch read latency");
+    push_config_fix(
+        f,
+        ctx.node,
+        "compaction_throughput",
+        &to,
+        Safety::Unsafe,
+        "double the compaction throttle (nodetool setcompactionthroughput applies it live); watch read latency",
+    );
 }
 
 fn compactors_below_default(ctx: &Ctx, em: &mut Emitter) {
     let (Some(cur), Some(def), Some(pending)) = (
-        setting(ctx.node, "concurrent_compactors").filter(|s| s.is_explicit()).and_then(|s| s.value.as_i64()),
+        setting(ctx.node, "concurrent_compactors")
+            .filter(|s| s.is_explicit())
+            .and_then(|s| s.value.as_i64()),
         default_compactors(ctx.node),
-        ctx.node.metrics.get::<&str, &str>("compaction.pending_tasks", &[]),
+        ctx.node
+            .metrics
+            .get::<&str, &str>("compaction.pending_tasks", &[]),
     ) else {
         return;
     };
@@ -756,8 +960,16 @@ fn compactors_below_default(ctx: &Ctx, em: &mut Emitter) {
         f.location = e.location.clone();
         f.evidence.push(e);
     }
-    f.evidence.push(ev("compaction.pending_tasks", num(pending), None));
-    push_config_fix(f, ctx.node, "concurrent_compactors", &def.to_string(), Safety::Unsafe, "Cassandra's default: min(data disks, cores) clamped to 2..8");
+    f.evidence
+        .push(ev("compaction.pending_tasks", num(pending), None));
+    push_config_fix(
+        f,
+        ctx.node,
+        "concurrent_compactors",
+        &def.to_string(),
+        Safety::Unsafe,
+        "Cassandra's default: min(data disks, cores) clamped to 2..8",
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -777,19 +989,38 @@ struct CacheObs {
 fn cache_obs(m: &Metrics, cache: &str, min_rps: f64, min_total: f64) -> Option<CacheObs> {
     let name = |s: &str| format!("cache.{cache}.{s}");
     let (hits, reqs) = (name("hits"), name("requests"));
-    if let (Some(h), Some(r)) = (m.rate::<&str, &str>(&hits, &[]), m.rate::<&str, &str>(&reqs, &[]))
-        && r >= min_rps
+    if let (Some(h), Some(r)) = (
+        m.rate::<&str, &str>(&hits, &[]),
+        m.rate::<&str, &str>(&reqs, &[]),
+    ) && r >= min_rps
     {
         return Some(CacheObs {
             ratio: h / r,
-            basis: vec![ev(Metrics::rate_name(&reqs), format!("{}/s", num(r)), Some(format!(">= {}/s to judge", num(min_rps)))), ev(Metrics::rate_name(&hits), format!("{}/s", num(h)), None)],
+            basis: vec![
+                ev(
+                    Metrics::rate_name(&reqs),
+                    format!("{}/s", num(r)),
+                    Some(format!(">= {}/s to judge", num(min_rps))),
+                ),
+                ev(Metrics::rate_name(&hits), format!("{}/s", num(h)), None),
+            ],
             windowed: true,
         });
     }
-    let (h, r) = (m.get::<&str, &str>(&hits, &[])?, m.get::<&str, &str>(&reqs, &[])?);
+    let (h, r) = (
+        m.get::<&str, &str>(&hits, &[])?,
+        m.get::<&str, &str>(&reqs, &[])?,
+    );
     (r >= min_total).then(|| CacheObs {
         ratio: h / r,
-        basis: vec![ev(reqs.clone(), num(r), Some(format!(">= {} to judge", num(min_total)))), ev(hits.clone(), num(h), None)],
+        basis: vec![
+            ev(
+                reqs.clone(),
+                num(r),
+                Some(format!(">= {} to judge", num(min_total))),
+            ),
+            ev(hits.clone(), num(h), None),
+        ],
         windowed: false,
     })
 }
@@ -804,21 +1035,47 @@ fn key_cache_low(ctx: &Ctx, em: &mut Emitter) {
         return;
     }
     let p = |k| ctx.meta.param(k);
-    let Some(obs) = cache_obs(m, "key", p("min_requests_per_s"), p("min_requests")) else { return };
-    let (Some(size), Some(cap)) = (m.get::<&str, &str>("cache.key.size_bytes", &[]), m.get::<&str, &str>("cache.key.capacity_bytes", &[]).filter(|c| *c > 0.0)) else {
+    let Some(obs) = cache_obs(m, "key", p("min_requests_per_s"), p("min_requests")) else {
         return;
     };
-    if !(obs.ratio < p("min_ratio")) || size < cap * p("full_ratio") {
+    let (Some(size), Some(cap)) = (
+        m.get::<&str, &str>("cache.key.size_bytes", &[]),
+        m.get::<&str, &str>("cache.key.capacity_bytes", &[])
+            .filter(|c| *c > 0.0),
+    ) else {
+        return;
+    };
+    // A NaN ratio (no lookups) is no evidence.
+    if obs.ratio.is_nan() || obs.ratio >= p("min_ratio") || size < cap * p("full_ratio") {
         return;
     }
     let f = em.emit(
-        format!("the key cache is full ({} of {}) and hits {} of lookups {}", bytes(size), bytes(cap), pct(obs.ratio), if obs.windowed { window_text(m) } else { "since the node started".into() }),
+        format!(
+            "the key cache is full ({} of {}) and hits {} of lookups {}",
+            bytes(size),
+            bytes(cap),
+            pct(obs.ratio),
+            if obs.windowed {
+                window_text(m)
+            } else {
+                "since the node started".into()
+            }
+        ),
         None,
     );
-    f.evidence.push(ev("cache.key hit ratio", pct(obs.ratio), Some(format!(">= {}", pct(p("min_ratio"))))));
+    f.evidence.push(ev(
+        "cache.key hit ratio",
+        pct(obs.ratio),
+        Some(format!(">= {}", pct(p("min_ratio")))),
+    ));
     f.evidence.extend(obs.basis);
-    f.evidence.push(ev("cache.key.size_bytes", bytes(size), Some(format!("< {} of capacity", pct(p("full_ratio"))))));
-    f.evidence.push(ev("cache.key.capacity_bytes", bytes(cap), None));
+    f.evidence.push(ev(
+        "cache.key.size_bytes",
+        bytes(size),
+        Some(format!("< {} of capacity", pct(p("full_ratio")))),
+    ));
+    f.evidence
+        .push(ev("cache.key.capacity_bytes", bytes(cap), None));
     if obs.windowed {
         apply_window(f, m);
     } else {
@@ -827,7 +1084,14 @@ fn key_cache_low(ctx: &Ctx, em: &mut Emitter) {
     let ceiling = running_heap(ctx.node).map_or(2.0 * cap, |h| h * 0.1);
     let target = (2.0 * cap).min(ceiling);
     if target > cap * 1.1 {
-        push_config_fix(f, ctx.node, "key_cache_size", &mib_text(target), Safety::Unsafe, "double the key cache (on heap), staying within 10 % of the heap");
+        push_config_fix(
+            f,
+            ctx.node,
+            "key_cache_size",
+            &mib_text(target),
+            Safety::Unsafe,
+            "double the key cache (on heap), staying within 10 % of the heap",
+        );
     }
     if f.fixes.is_empty() {
         f.fixes.push(os("nodetool info | grep -i 'key cache'", Safety::DisplayOnly, "the key cache already takes 10 % of the heap: a larger heap or fewer sstables per read help more than a larger cache"));
@@ -836,19 +1100,36 @@ fn key_cache_low(ctx: &Ctx, em: &mut Emitter) {
 
 fn row_cache_low(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
-    if !m.get::<&str, &str>("cache.row.capacity_bytes", &[]).is_some_and(|c| c > 0.0) {
+    if !m
+        .get::<&str, &str>("cache.row.capacity_bytes", &[])
+        .is_some_and(|c| c > 0.0)
+    {
         return;
     }
     let p = |k| ctx.meta.param(k);
-    let Some(obs) = cache_obs(m, "row", p("min_requests_per_s"), p("min_requests")) else { return };
-    if !(obs.ratio < p("min_ratio")) {
+    let Some(obs) = cache_obs(m, "row", p("min_requests_per_s"), p("min_requests")) else {
+        return;
+    };
+    if obs.ratio.is_nan() || obs.ratio >= p("min_ratio") {
         return;
     }
     let f = em.emit(
-        format!("the row cache hits only {} of lookups {}", pct(obs.ratio), if obs.windowed { window_text(m) } else { "since the node started".into() }),
+        format!(
+            "the row cache hits only {} of lookups {}",
+            pct(obs.ratio),
+            if obs.windowed {
+                window_text(m)
+            } else {
+                "since the node started".into()
+            }
+        ),
         None,
     );
-    f.evidence.push(ev("cache.row hit ratio", pct(obs.ratio), Some(format!(">= {}", pct(p("min_ratio"))))));
+    f.evidence.push(ev(
+        "cache.row hit ratio",
+        pct(obs.ratio),
+        Some(format!(">= {}", pct(p("min_ratio")))),
+    ));
     f.evidence.extend(obs.basis);
     if let Some(e) = setting_ev(ctx.node, "row_cache_size", Some("0MiB".into())) {
         f.evidence.push(e);
@@ -858,9 +1139,20 @@ fn row_cache_low(ctx: &Ctx, em: &mut Emitter) {
     } else {
         f.confidence *= 0.6;
     }
-    push_config_fix(f, ctx.node, "row_cache_size", "0MiB", Safety::Unsafe, "turn the row cache off and leave the memory to the page cache");
+    push_config_fix(
+        f,
+        ctx.node,
+        "row_cache_size",
+        "0MiB",
+        Safety::Unsafe,
+        "turn the row cache off and leave the memory to the page cache",
+    );
     if f.fixes.is_empty() {
-        f.fixes.push(os("nodetool setcachecapacity -- <key_cache_mib> 0 <counter_cache_mib>", Safety::DisplayOnly, "turn the row cache off at run time (the middle value is the row cache size)"));
+        f.fixes.push(os(
+            "nodetool setcachecapacity -- <key_cache_mib> 0 <counter_cache_mib>",
+            Safety::DisplayOnly,
+            "turn the row cache off at run time (the middle value is the row cache size)",
+        ));
     }
 }
 
@@ -875,51 +1167,109 @@ fn counter_tables(ctx: &Ctx) -> Vec<String> {
 
 /// Cassandra's own counter cache size: min(2.5 % of heap, 50 MiB).
 fn derived_counter_cache(node: &Node) -> Option<f64> {
-    any_heap(node).map(|h| ((h * 0.025) / MIB).floor() * MIB).map(|v| v.min(50.0 * MIB))
+    any_heap(node)
+        .map(|h| ((h * 0.025) / MIB).floor() * MIB)
+        .map(|v| v.min(50.0 * MIB))
 }
 
 fn counter_cache_without_counters(ctx: &Ctx, em: &mut Emitter) {
-    let Some(size) = chosen_size(ctx.node, "counter_cache_size", derived_counter_cache(ctx.node)) else { return };
-    let Some(s) = setting(ctx.node, "counter_cache_size") else { return };
+    let Some(size) = chosen_size(
+        ctx.node,
+        "counter_cache_size",
+        derived_counter_cache(ctx.node),
+    ) else {
+        return;
+    };
+    let Some(s) = setting(ctx.node, "counter_cache_size") else {
+        return;
+    };
     if size <= 0.0 || !counter_tables(ctx).is_empty() {
         return;
     }
-    let e = setting_ev(ctx.node, "counter_cache_size", Some("0MiB (no counter tables)".into()));
-    let f = em.emit(format!("counter_cache_size is set to {} but no table has a counter column", s.display), e.as_ref().and_then(|e| e.location.clone()));
+    let e = setting_ev(
+        ctx.node,
+        "counter_cache_size",
+        Some("0MiB (no counter tables)".into()),
+    );
+    let f = em.emit(
+        format!(
+            "counter_cache_size is set to {} but no table has a counter column",
+            s.display
+        ),
+        e.as_ref().and_then(|e| e.location.clone()),
+    );
     f.evidence.extend(e);
     f.evidence.push(ev("schema counter columns", "none", None));
-    push_config_fix(f, ctx.node, "counter_cache_size", "0MiB", Safety::Unsafe, "no counter table: nothing uses the cache until one is created");
+    push_config_fix(
+        f,
+        ctx.node,
+        "counter_cache_size",
+        "0MiB",
+        Safety::Unsafe,
+        "no counter table: nothing uses the cache until one is created",
+    );
 }
 
 fn counter_cache_off_with_counters(ctx: &Ctx, em: &mut Emitter) {
     // 0 is never what Cassandra derives (but for a heap under 40 MiB): chosen either way.
-    let Some(size) = chosen_size(ctx.node, "counter_cache_size", derived_counter_cache(ctx.node).or(Some(f64::NAN))) else { return };
+    let Some(size) = chosen_size(
+        ctx.node,
+        "counter_cache_size",
+        derived_counter_cache(ctx.node).or(Some(f64::NAN)),
+    ) else {
+        return;
+    };
     let tables = counter_tables(ctx);
     if size != 0.0 || tables.is_empty() {
         return;
     }
     let e = setting_ev(ctx.node, "counter_cache_size", Some("> 0".into()));
-    let f = em.emit(format!("counter_cache_size is 0 while {} table(s) use counters ({})", tables.len(), tables.join(", ")), e.as_ref().and_then(|e| e.location.clone()));
+    let f = em.emit(
+        format!(
+            "counter_cache_size is 0 while {} table(s) use counters ({})",
+            tables.len(),
+            tables.join(", ")
+        ),
+        e.as_ref().and_then(|e| e.location.clone()),
+    );
     f.evidence.extend(e);
-    f.evidence.push(ev("schema counter tables", tables.join(", "), None));
-    let target = derived_counter_cache(ctx.node).unwrap_or(50.0 * MIB).max(MIB);
-    push_config_fix(f, ctx.node, "counter_cache_size", &mib_text(target), Safety::Unsafe, "the default min(2.5 % of heap, 50 MiB)");
+    f.evidence
+        .push(ev("schema counter tables", tables.join(", "), None));
+    let target = derived_counter_cache(ctx.node)
+        .unwrap_or(50.0 * MIB)
+        .max(MIB);
+    push_config_fix(
+        f,
+        ctx.node,
+        "counter_cache_size",
+        &mib_text(target),
+        Safety::Unsafe,
+        "the default min(2.5 % of heap, 50 MiB)",
+    );
 }
 
 fn chunk_cache_too_large(ctx: &Ctx, em: &mut Emitter) {
     let node = ctx.node;
-    let (Some(heap), Some((share, _))) = (any_heap(node), ram_share(ctx)) else { return };
-    // Cassandra's own size: min(1/4 of heap, 512 MiB).
-    let Some(size) = chosen_size(node, "file_cache_size", Some((heap / 4.0).min(512.0 * MIB))) else {
+    let (Some(heap), Some((share, _))) = (any_heap(node), ram_share(ctx)) else {
         return;
     };
-    let enabled = node.version < Version::V4_1 || setting(node, "file_cache_enabled").and_then(|s| s.value.as_bool()) == Some(true);
+    // Cassandra's own size: min(1/4 of heap, 512 MiB).
+    let Some(size) = chosen_size(node, "file_cache_size", Some((heap / 4.0).min(512.0 * MIB)))
+    else {
+        return;
+    };
+    let enabled = node.version < Version::V4_1
+        || setting(node, "file_cache_enabled").and_then(|s| s.value.as_bool()) == Some(true);
     let half = share * ctx.meta.param("max_ratio");
     // Over half the RAM with the heap alone is JVM-004/JVM-104's finding.
     if !enabled || size <= 0.0 || heap > half || heap + size <= half {
         return;
     }
-    let e = setting_ev(node, "file_cache_size", Some(format!("<= {}", bytes((half - heap).max(0.0)))));
+    let e = setting_ev(
+        node,
+        "file_cache_size",
+        Some(format!("<= {}", bytes((half - heap).max(0.0)))),
+    );
     let f = em.emit(
         format!("heap {} plus chunk cache {} is {} of the {} of RAM this node has: the page cache gets less than half", bytes(heap), bytes(size), pct((heap + size) / share), bytes(share)),
         e.as_ref().and_then(|e| e.location.clone()),
@@ -928,7 +1278,14 @@ fn chunk_cache_too_large(ctx: &Ctx, em: &mut Emitter) {
     f.evidence.push(ev("jvm.heap.max_bytes", bytes(heap), None));
     f.evidence.push(ev("host.ram per node", bytes(share), None));
     let target = (half - heap).max(32.0 * MIB);
-    push_config_fix(f, node, "file_cache_size", &mib_text(target), Safety::Unsafe, "keep heap plus chunk cache within half the RAM");
+    push_config_fix(
+        f,
+        node,
+        "file_cache_size",
+        &mib_text(target),
+        Safety::Unsafe,
+        "keep heap plus chunk cache within half the RAM",
+    );
 }
 
 #[cfg(test)]
@@ -948,7 +1305,13 @@ mod tests {
     #[test]
     fn rule_ids_are_in_this_files_ranges() {
         for r in RULES {
-            assert!(["JVM-1", "COMP-1", "CACHE-1"].iter().any(|p| r.id.starts_with(p)), "{}", r.id);
+            assert!(
+                ["JVM-1", "COMP-1", "CACHE-1"]
+                    .iter()
+                    .any(|p| r.id.starts_with(p)),
+                "{}",
+                r.id
+            );
             assert!(!r.references.is_empty() && !r.fix.is_empty(), "{}", r.id);
         }
     }

@@ -6,7 +6,9 @@
 //! is stronger evidence. With metrics that lack a pool (some exporters have no pending
 //! family) the node's `system_views.thread_pools` row is read instead.
 
-use super::signals::{apply_window, ev, num, os, pct, push_config_fix, setting_ev, setting_int, window_s, window_text};
+use super::signals::{
+    apply_window, ev, num, os, pct, push_config_fix, setting_ev, setting_int, window_s, window_text,
+};
 use super::{Builtin, Scope};
 use crate::engine::{Ctx, Emitter, Evidence, Family, Finding, Need, Safety, Severity};
 use crate::model::{Metrics, Node};
@@ -61,7 +63,7 @@ pub static RULES: &[Builtin] = &[
         "POOL-003",
         "read-stage-backlog",
         "Reads queue in ReadStage (more pending than concurrent_reads workers, or blocked).",
-        "ReadStage runs local reads. A queue means reads wait on disk (page cache misses), touch too many sstables (COMP-103) or scan tombstones (PART-003). Queued reads past read_request_timeout are dropped.",
+        "ReadStage runs local reads. A queue means reads wait on disk (page cache misses), touch too many sstables (COMP-103) or scan tombstones (PART-002). Queued reads past read_request_timeout are dropped.",
         "If concurrent_reads is below 16 × data disks and the CPU has headroom, raise it; otherwise cut the work per read (compaction, tombstones, partition sizes) or add disks.",
         read_stage_backlog
     ),
@@ -107,8 +109,11 @@ pub static RULES: &[Builtin] = &[
         summary: "Requests coordinated by this node timed out (an error from 1 % of requests).",
         why: "A coordinator timeout is an error the application sees (or retries): the replicas did not answer within read/write_request_timeout. Timeouts come from overloaded or GC-pausing replicas, slow disks, tombstone scans or large partitions; raising the timeouts hides them and piles up work (CFG-022, CFG-023).",
         evidence: "clientrequest.{read,write,range,cas_read,cas_write}.timeouts rates over the window, against the request rate (latency .count rate); with a single scrape, totals since start (lower confidence).",
-        fix: "Find the slow replicas and stages (nodetool tpstats, proxyhistograms; JVM-101, COMP-103, PART-003) rather than raising timeouts.",
-        references: &[TPSTATS, "apache/cassandra conf/cassandra.yaml (read_request_timeout 5000ms, write_request_timeout 2000ms)"],
+        fix: "Find the slow replicas and stages (nodetool tpstats, proxyhistograms; JVM-101, COMP-103, PART-002) rather than raising timeouts.",
+        references: &[
+            TPSTATS,
+            "apache/cassandra conf/cassandra.yaml (read_request_timeout 5000ms, write_request_timeout 2000ms)",
+        ],
         check: Scope::Node(request_timeouts),
     },
     Builtin {
@@ -146,7 +151,10 @@ pub static RULES: &[Builtin] = &[
         why: "A coordinator writes a hint when a replica is down or does not acknowledge in time; hints replay when it is back, within max_hint_window (3 h). Hints written continuously mean a replica is down or too slow for the write load, and past the window only repair restores consistency. The Grafana mixin alerts on any hint written.",
         evidence: "The rate of storage.hints_total over the window, storage.hints_in_progress, and on 4.1+ system_views.pending_hints (files queued per target node).",
         fix: "Find the replica the hints are for (nodetool status, nodetool listpendinghints on 4.1+) and bring it back or relieve it; repair it if it was down longer than max_hint_window.",
-        references: &[MIXIN, "apache/cassandra src/java/org/apache/cassandra/db/virtual/PendingHintsTable.java"],
+        references: &[
+            MIXIN,
+            "apache/cassandra src/java/org/apache/cassandra/db/virtual/PendingHintsTable.java",
+        ],
         check: Scope::Node(hints_written),
     },
     Builtin {
@@ -184,7 +192,10 @@ pub static RULES: &[Builtin] = &[
         why: "Each connection costs memory (buffers, per-connection state) and a share of the event loop. Modern drivers need one or two connections per node per application instance, so thousands usually mean a connection leak or oversized pools. Near native_transport_max_concurrent_connections new connections are refused.",
         evidence: "client.native_connections, or the row count of system_views.clients, against native_transport_max_concurrent_connections.",
         fix: "Find the clients holding the connections (nodetool clientstats --all) and shrink their pools; raise the connection limit only if the clients are legitimate.",
-        references: &["apache/cassandra conf/cassandra.yaml (native_transport_max_concurrent_connections -1)", "https://cassandra.apache.org/doc/latest/cassandra/managing/tools/nodetool/clientstats.html"],
+        references: &[
+            "apache/cassandra conf/cassandra.yaml (native_transport_max_concurrent_connections -1)",
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/tools/nodetool/clientstats.html",
+        ],
         check: Scope::Node(client_connections),
     },
 ];
@@ -203,15 +214,23 @@ struct PoolState {
     limit: Option<f64>,
 }
 
-fn vtable_pool<'a>(node: &'a Node, pool: &str) -> Option<std::collections::BTreeMap<&'a str, &'a serde_json::Value>> {
+fn vtable_pool<'a>(
+    node: &'a Node,
+    pool: &str,
+) -> Option<std::collections::BTreeMap<&'a str, &'a serde_json::Value>> {
     let rows = node.live.as_ref()?.table("system_views.thread_pools")?;
-    rows.records().find(|r| r.get("name").and_then(|v| v.as_str()) == Some(pool))
+    rows.records()
+        .find(|r| r.get("name").and_then(|v| v.as_str()) == Some(pool))
 }
 
 fn pool_state(node: &Node, pool: &str) -> PoolState {
     let m = &node.metrics;
     let scope = [("pool", pool)];
-    let metric = |name: &str| m.get(name, &scope).filter(|v| v.is_finite()).map(|v| (v, Metrics::key(name, &scope)));
+    let metric = |name: &str| {
+        m.get(name, &scope)
+            .filter(|v| v.is_finite())
+            .map(|v| (v, Metrics::key(name, &scope)))
+    };
     let row = vtable_pool(node, pool);
     let column = |col: &str| {
         let v = row.as_ref()?.get(col)?.as_f64()?;
@@ -223,7 +242,12 @@ fn pool_state(node: &Node, pool: &str) -> PoolState {
         blocked_rate: m
             .rate("threadpool.blocked_total", &scope)
             .filter(|v| v.is_finite())
-            .map(|v| (v, Metrics::key(&Metrics::rate_name("threadpool.blocked_total"), &scope))),
+            .map(|v| {
+                (
+                    v,
+                    Metrics::key(&Metrics::rate_name("threadpool.blocked_total"), &scope),
+                )
+            }),
         limit: column("active_tasks_limit").map(|(v, _)| v),
     }
 }
@@ -236,15 +260,26 @@ fn pools_present(node: &Node, prefixes: &[&str]) -> Vec<String> {
         .chain(node.metrics.series("threadpool.blocked"))
         .filter_map(|(s, _)| s.into_iter().find(|(k, _)| k == "pool").map(|(_, v)| v))
         .collect();
-    if let Some(rows) = node.live.as_ref().and_then(|l| l.table("system_views.thread_pools")) {
-        out.extend(rows.records().filter_map(|r| r.get("name")?.as_str().map(str::to_string)));
+    if let Some(rows) = node
+        .live
+        .as_ref()
+        .and_then(|l| l.table("system_views.thread_pools"))
+    {
+        out.extend(
+            rows.records()
+                .filter_map(|r| r.get("name")?.as_str().map(str::to_string)),
+        );
     }
-    out.into_iter().filter(|p| prefixes.iter().any(|x| p.starts_with(x))).collect()
+    out.into_iter()
+        .filter(|p| prefixes.iter().any(|x| p.starts_with(x)))
+        .collect()
 }
 
 /// CPU the Cassandra process used per core over the window (1.0 = every core busy).
 fn cpu_busy(node: &Node) -> Option<f64> {
-    let rate = node.metrics.rate::<&str, &str>("process.cpu_seconds_total", &[])?;
+    let rate = node
+        .metrics
+        .rate::<&str, &str>("process.cpu_seconds_total", &[])?;
     Some(rate / f64::from(node.host.cores?))
 }
 
@@ -263,7 +298,11 @@ fn pool_backlog(ctx: &Ctx, em: &mut Emitter, spec: &PoolSpec) {
         let workers = st
             .limit
             .filter(|l| *l > 0.0)
-            .or_else(|| setting_int(ctx.node, spec.setting).filter(|v| *v > 0).map(|v| v as f64))
+            .or_else(|| {
+                setting_int(ctx.node, spec.setting)
+                    .filter(|v| *v > 0)
+                    .map(|v| v as f64)
+            })
             .unwrap_or(spec.stock);
         let pending = st.pending.as_ref().map_or(0.0, |p| p.0);
         let blocked = st.blocked.as_ref().map_or(0.0, |b| b.0);
@@ -274,17 +313,32 @@ fn pool_backlog(ctx: &Ctx, em: &mut Emitter, spec: &PoolSpec) {
         }
         let mut what = vec![];
         if queued {
-            what.push(format!("{} tasks pending behind {} workers", num(pending), num(workers)));
+            what.push(format!(
+                "{} tasks pending behind {} workers",
+                num(pending),
+                num(workers)
+            ));
         }
         if blocked > 0.0 {
             what.push(format!("{} blocked now", num(blocked)));
         }
         if blocked_rate > 0.0 {
-            what.push(format!("{} blocked/s {}", num(blocked_rate), window_text(&ctx.node.metrics)));
+            what.push(format!(
+                "{} blocked/s {}",
+                num(blocked_rate),
+                window_text(&ctx.node.metrics)
+            ));
         }
         let f = em.emit(format!("{pool}: {}", what.join(", ")), None);
         for (v, expected) in [
-            (st.pending.as_ref(), format!("<= {} ({} × workers)", num(workers * per_worker), num(per_worker))),
+            (
+                st.pending.as_ref(),
+                format!(
+                    "<= {} ({} × workers)",
+                    num(workers * per_worker),
+                    num(per_worker)
+                ),
+            ),
             (st.blocked.as_ref(), "0".to_string()),
             (st.blocked_rate.as_ref(), "0".to_string()),
         ] {
@@ -297,7 +351,11 @@ fn pool_backlog(ctx: &Ctx, em: &mut Emitter, spec: &PoolSpec) {
         }
         let cpu = cpu_busy(ctx.node);
         if let Some(c) = cpu {
-            f.evidence.push(ev("process.cpu_seconds_total:rate_per_second per core", pct(c), None));
+            f.evidence.push(ev(
+                "process.cpu_seconds_total:rate_per_second per core",
+                pct(c),
+                None,
+            ));
         }
         if blocked_rate > 0.0 {
             apply_window(f, &ctx.node.metrics);
@@ -315,14 +373,32 @@ fn raise_threads(ctx: &Ctx, f: &mut Finding, setting: &str, to: i64, headroom: b
     let (safety, note) = if headroom {
         (Safety::Unsafe, String::new())
     } else {
-        (Safety::DisplayOnly, " — only with CPU headroom, which this node does not show (or its CPU use is unknown)".to_string())
+        (
+            Safety::DisplayOnly,
+            " — only with CPU headroom, which this node does not show (or its CPU use is unknown)"
+                .to_string(),
+        )
     };
-    push_config_fix(f, ctx.node, setting, &to.to_string(), safety, &format!("{why}{note}"));
+    push_config_fix(
+        f,
+        ctx.node,
+        setting,
+        &to.to_string(),
+        safety,
+        &format!("{why}{note}"),
+    );
 }
 
 fn ntr_fix(ctx: &Ctx, f: &mut Finding, workers: f64, headroom: bool) {
     let to = ((workers * 2.0) as i64).clamp(128, 1024);
-    raise_threads(ctx, f, "native_transport_max_threads", to, headroom, "more coordinator threads for queued client requests");
+    raise_threads(
+        ctx,
+        f,
+        "native_transport_max_threads",
+        to,
+        headroom,
+        "more coordinator threads for queued client requests",
+    );
     f.fixes.push(os("nodetool tpstats", Safety::DisplayOnly, "check which local stage the coordinators wait on (ReadStage, MutationStage) before adding threads"));
 }
 
@@ -330,16 +406,34 @@ fn mutation_fix(ctx: &Ctx, f: &mut Finding, workers: f64, headroom: bool) {
     if let Some(cores) = ctx.node.host.cores.map(i64::from)
         && (workers as i64) < 8 * cores
     {
-        raise_threads(ctx, f, "concurrent_writes", 8 * cores, headroom, "cassandra.yaml's guidance: 8 write threads per core");
+        raise_threads(
+            ctx,
+            f,
+            "concurrent_writes",
+            8 * cores,
+            headroom,
+            "cassandra.yaml's guidance: 8 write threads per core",
+        );
     }
-    f.fixes.push(os("iostat -x 5   # the commit log device's await and %util", Safety::DisplayOnly, "writes usually wait on the commit log disk or on blocked memtable flushes (POOL-004)"));
+    f.fixes.push(os(
+        "iostat -x 5   # the commit log device's await and %util",
+        Safety::DisplayOnly,
+        "writes usually wait on the commit log disk or on blocked memtable flushes (POOL-004)",
+    ));
 }
 
 fn read_fix(ctx: &Ctx, f: &mut Finding, workers: f64, headroom: bool) {
     if let Some(disks) = ctx.node.host.data_disks.map(i64::from)
         && (workers as i64) < 16 * disks
     {
-        raise_threads(ctx, f, "concurrent_reads", 16 * disks, headroom, "cassandra.yaml's guidance: 16 read threads per data disk");
+        raise_threads(
+            ctx,
+            f,
+            "concurrent_reads",
+            16 * disks,
+            headroom,
+            "cassandra.yaml's guidance: 16 read threads per data disk",
+        );
     }
     f.fixes.push(os("iostat -x 5   # the data devices' await and %util", Safety::DisplayOnly, "reads usually wait on disk: check the data devices and sstables per read (COMP-103) before adding threads"));
 }
@@ -347,25 +441,72 @@ fn read_fix(ctx: &Ctx, f: &mut Finding, workers: f64, headroom: bool) {
 fn flush_fix(ctx: &Ctx, f: &mut Finding, workers: f64, _headroom: bool) {
     let to = ((workers * 2.0) as i64).clamp(2, 8);
     if to > workers as i64 {
-        push_config_fix(f, ctx.node, "memtable_flush_writers", &to.to_string(), Safety::Unsafe, "more flush writers (helps only when the data disks have spare bandwidth)");
+        push_config_fix(
+            f,
+            ctx.node,
+            "memtable_flush_writers",
+            &to.to_string(),
+            Safety::Unsafe,
+            "more flush writers (helps only when the data disks have spare bandwidth)",
+        );
     }
-    f.fixes.push(os("iostat -x 5   # the data devices' await and %util", Safety::DisplayOnly, "flushes wait on the data disks: if they are saturated, more writers will not help"));
+    f.fixes.push(os(
+        "iostat -x 5   # the data devices' await and %util",
+        Safety::DisplayOnly,
+        "flushes wait on the data disks: if they are saturated, more writers will not help",
+    ));
 }
 
 fn native_transport_backlog(ctx: &Ctx, em: &mut Emitter) {
-    pool_backlog(ctx, em, &PoolSpec { prefixes: &["Native-Transport-Requests"], setting: "native_transport_max_threads", stock: 128.0, fix: ntr_fix });
+    pool_backlog(
+        ctx,
+        em,
+        &PoolSpec {
+            prefixes: &["Native-Transport-Requests"],
+            setting: "native_transport_max_threads",
+            stock: 128.0,
+            fix: ntr_fix,
+        },
+    );
 }
 
 fn mutation_stage_backlog(ctx: &Ctx, em: &mut Emitter) {
-    pool_backlog(ctx, em, &PoolSpec { prefixes: &["MutationStage"], setting: "concurrent_writes", stock: 32.0, fix: mutation_fix });
+    pool_backlog(
+        ctx,
+        em,
+        &PoolSpec {
+            prefixes: &["MutationStage"],
+            setting: "concurrent_writes",
+            stock: 32.0,
+            fix: mutation_fix,
+        },
+    );
 }
 
 fn read_stage_backlog(ctx: &Ctx, em: &mut Emitter) {
-    pool_backlog(ctx, em, &PoolSpec { prefixes: &["ReadStage"], setting: "concurrent_reads", stock: 32.0, fix: read_fix });
+    pool_backlog(
+        ctx,
+        em,
+        &PoolSpec {
+            prefixes: &["ReadStage"],
+            setting: "concurrent_reads",
+            stock: 32.0,
+            fix: read_fix,
+        },
+    );
 }
 
 fn memtable_flush_backlog(ctx: &Ctx, em: &mut Emitter) {
-    pool_backlog(ctx, em, &PoolSpec { prefixes: &["MemtableFlushWriter", "PerDiskMemtableFlushWriter"], setting: "memtable_flush_writers", stock: 2.0, fix: flush_fix });
+    pool_backlog(
+        ctx,
+        em,
+        &PoolSpec {
+            prefixes: &["MemtableFlushWriter", "PerDiskMemtableFlushWriter"],
+            setting: "memtable_flush_writers",
+            stock: 2.0,
+            fix: flush_fix,
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -380,7 +521,11 @@ struct Counter {
 
 fn counter(m: &Metrics, name: &str) -> Option<Counter> {
     let total = m.get::<&str, &str>(name, &[]).filter(|v| v.is_finite())?;
-    Some(Counter { key: name.to_string(), total, rate: m.rate::<&str, &str>(name, &[]).filter(|v| v.is_finite()) })
+    Some(Counter {
+        key: name.to_string(),
+        total,
+        rate: m.rate::<&str, &str>(name, &[]).filter(|v| v.is_finite()),
+    })
 }
 
 /// Whether a set of counters shows trouble now: `Some(true)` when some rate is positive,
@@ -408,7 +553,8 @@ fn trust(f: &mut Finding, m: &Metrics, windowed: bool) {
         apply_window(f, m);
     } else {
         f.confidence *= 0.5;
-        f.message.push_str(" (since the node started; a single scrape cannot tell when)");
+        f.message
+            .push_str(" (since the node started; a single scrape cannot tell when)");
     }
 }
 
@@ -419,17 +565,51 @@ fn dropped_messages(ctx: &Ctx, em: &mut Emitter) {
         .filter(|n| n.starts_with("dropped.") && !n.contains(':'))
         .filter_map(|n| counter(m, n))
         .collect();
-    let Some(windowed) = trouble(&counters) else { return };
-    let shown: Vec<&Counter> = counters.iter().filter(|c| c.rate.is_some_and(|r| r > 0.0) || (!windowed && c.total > 0.0)).collect();
-    let verbs: Vec<String> = shown.iter().map(|c| c.key.trim_start_matches("dropped.").to_uppercase()).collect();
-    let f = em.emit(format!("the node dropped {} messages {}", verbs.join(", "), if windowed { window_text(m) } else { String::new() }).trim_end().to_string(), None);
+    let Some(windowed) = trouble(&counters) else {
+        return;
+    };
+    let shown: Vec<&Counter> = counters
+        .iter()
+        .filter(|c| c.rate.is_some_and(|r| r > 0.0) || (!windowed && c.total > 0.0))
+        .collect();
+    let verbs: Vec<String> = shown
+        .iter()
+        .map(|c| c.key.trim_start_matches("dropped.").to_uppercase())
+        .collect();
+    let f = em.emit(
+        format!(
+            "the node dropped {} messages {}",
+            verbs.join(", "),
+            if windowed {
+                window_text(m)
+            } else {
+                String::new()
+            }
+        )
+        .trim_end()
+        .to_string(),
+        None,
+    );
     f.evidence.extend(shown.iter().map(|c| counter_evidence(c)));
     trust(f, m, windowed);
-    let writes = verbs.iter().any(|v| matches!(v.as_str(), "MUTATION" | "COUNTER_MUTATION" | "HINT" | "BATCH_STORE"));
+    let writes = verbs.iter().any(|v| {
+        matches!(
+            v.as_str(),
+            "MUTATION" | "COUNTER_MUTATION" | "HINT" | "BATCH_STORE"
+        )
+    });
     if writes {
-        f.fixes.push(os("nodetool repair -pr   # on every node in turn, or let your repair scheduler run", Safety::DisplayOnly, "replicas that dropped writes miss them until hints or repair deliver them"));
+        f.fixes.push(os(
+            "nodetool repair -pr   # on every node in turn, or let your repair scheduler run",
+            Safety::DisplayOnly,
+            "replicas that dropped writes miss them until hints or repair deliver them",
+        ));
     }
-    f.fixes.push(os("nodetool tpstats", Safety::DisplayOnly, "find the saturated stage (pending/blocked) and its cause: GC (JVM-101), disks, compaction"));
+    f.fixes.push(os(
+        "nodetool tpstats",
+        Safety::DisplayOnly,
+        "find the saturated stage (pending/blocked) and its cause: GC (JVM-101), disks, compaction",
+    ));
 }
 
 const REQUEST_KINDS: [&str; 5] = ["read", "write", "range", "cas_read", "cas_write"];
@@ -449,13 +629,24 @@ fn request_errors(m: &Metrics, what: &str) -> Vec<(Counter, Option<f64>)> {
 fn report_request_errors(ctx: &Ctx, em: &mut Emitter, what: &str) -> Option<()> {
     let m = &ctx.node.metrics;
     let errs = request_errors(m, what);
-    let counters: Vec<Counter> = errs.iter().map(|(c, _)| Counter { key: c.key.clone(), total: c.total, rate: c.rate }).collect();
+    let counters: Vec<Counter> = errs
+        .iter()
+        .map(|(c, _)| Counter {
+            key: c.key.clone(),
+            total: c.total,
+            rate: c.rate,
+        })
+        .collect();
     let windowed = trouble(&counters)?;
     let mut worst_ratio: f64 = 0.0;
     let mut parts = vec![];
     let mut evidence = vec![];
     for (c, requests) in &errs {
-        let active = if windowed { c.rate.is_some_and(|r| r > 0.0) } else { c.total > 0.0 };
+        let active = if windowed {
+            c.rate.is_some_and(|r| r > 0.0)
+        } else {
+            c.total > 0.0
+        };
         if !active {
             continue;
         }
@@ -470,11 +661,32 @@ fn report_request_errors(ctx: &Ctx, em: &mut Emitter, what: &str) -> Option<()> 
         }
         evidence.push(counter_evidence(c));
         if let Some(q) = requests {
-            evidence.push(ev(format!("{}:rate_per_second", c.key.replace(what, "latency.count")), format!("{}/s", num(*q)), None));
+            evidence.push(ev(
+                format!("{}:rate_per_second", c.key.replace(what, "latency.count")),
+                format!("{}/s", num(*q)),
+                None,
+            ));
         }
     }
-    let label = if what == "timeouts" { "timed out" } else { "failed as Unavailable" };
-    let f = em.emit(format!("client requests {label}: {} {}", parts.join(", "), if windowed { window_text(m) } else { String::new() }).trim_end().to_string(), None);
+    let label = if what == "timeouts" {
+        "timed out"
+    } else {
+        "failed as Unavailable"
+    };
+    let f = em.emit(
+        format!(
+            "client requests {label}: {} {}",
+            parts.join(", "),
+            if windowed {
+                window_text(m)
+            } else {
+                String::new()
+            }
+        )
+        .trim_end()
+        .to_string(),
+        None,
+    );
     f.evidence = evidence;
     trust(f, m, windowed);
     if what == "timeouts" {
@@ -498,13 +710,20 @@ fn request_unavailables(ctx: &Ctx, em: &mut Emitter) {
 
 /// `system_views.pending_hints` (4.1+): target nodes with hint files queued.
 fn pending_hint_targets(node: &Node) -> Vec<(String, f64)> {
-    let Some(rows) = node.live.as_ref().and_then(|l| l.table("system_views.pending_hints")) else {
+    let Some(rows) = node
+        .live
+        .as_ref()
+        .and_then(|l| l.table("system_views.pending_hints"))
+    else {
         return vec![];
     };
     rows.records()
         .filter_map(|r| {
             let files = r.get("files")?.as_f64().filter(|f| *f > 0.0)?;
-            let who = r.get("address").and_then(|v| v.as_str()).or_else(|| r.get("host_id")?.as_str())?;
+            let who = r
+                .get("address")
+                .and_then(|v| v.as_str())
+                .or_else(|| r.get("host_id")?.as_str())?;
             Some((who.to_string(), files))
         })
         .collect()
@@ -513,7 +732,9 @@ fn pending_hint_targets(node: &Node) -> Vec<(String, f64)> {
 fn hints_written(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
     let total = counter(m, "storage.hints_total");
-    let in_progress = m.get::<&str, &str>("storage.hints_in_progress", &[]).filter(|v| *v > 0.0);
+    let in_progress = m
+        .get::<&str, &str>("storage.hints_in_progress", &[])
+        .filter(|v| *v > 0.0);
     let targets = pending_hint_targets(ctx.node);
     let rate = total.as_ref().and_then(|c| c.rate).filter(|r| *r > 0.0);
     if rate.is_none() && in_progress.is_none() && targets.is_empty() {
@@ -527,18 +748,29 @@ fn hints_written(ctx: &Ctx, em: &mut Emitter) {
         parts.push(format!("{} hints being written", num(p)));
     }
     if !targets.is_empty() {
-        let t: Vec<String> = targets.iter().map(|(a, n)| format!("{a} ({} files)", num(*n))).collect();
+        let t: Vec<String> = targets
+            .iter()
+            .map(|(a, n)| format!("{a} ({} files)", num(*n)))
+            .collect();
         parts.push(format!("hints queued for {}", t.join(", ")));
     }
-    let f = em.emit(format!("the node is storing hints: {}", parts.join("; ")), None);
+    let f = em.emit(
+        format!("the node is storing hints: {}", parts.join("; ")),
+        None,
+    );
     if let Some(c) = &total {
         f.evidence.push(counter_evidence(c));
     }
     if let Some(p) = in_progress {
-        f.evidence.push(ev("storage.hints_in_progress", num(p), Some("0".into())));
+        f.evidence
+            .push(ev("storage.hints_in_progress", num(p), Some("0".into())));
     }
     for (a, n) in &targets {
-        f.evidence.push(ev(format!("system_views.pending_hints[{a}].files"), num(*n), Some("0".into())));
+        f.evidence.push(ev(
+            format!("system_views.pending_hints[{a}].files"),
+            num(*n),
+            Some("0".into()),
+        ));
     }
     if rate.is_some() {
         apply_window(f, m);
@@ -551,9 +783,26 @@ fn hints_written(ctx: &Ctx, em: &mut Emitter) {
 
 fn hint_delivery_failing(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
-    let counters: Vec<Counter> = ["hints.failed_total", "hints.timed_out_total"].iter().filter_map(|n| counter(m, n)).collect();
-    let Some(windowed) = trouble(&counters) else { return };
-    let f = em.emit(format!("hint deliveries fail or time out {}", if windowed { window_text(m) } else { String::new() }).trim_end().to_string(), None);
+    let counters: Vec<Counter> = ["hints.failed_total", "hints.timed_out_total"]
+        .iter()
+        .filter_map(|n| counter(m, n))
+        .collect();
+    let Some(windowed) = trouble(&counters) else {
+        return;
+    };
+    let f = em.emit(
+        format!(
+            "hint deliveries fail or time out {}",
+            if windowed {
+                window_text(m)
+            } else {
+                String::new()
+            }
+        )
+        .trim_end()
+        .to_string(),
+        None,
+    );
     f.evidence.extend(counters.iter().map(counter_evidence));
     trust(f, m, windowed);
     f.fixes.push(os("nodetool status", Safety::DisplayOnly, "the hint targets are still unhealthy, or delivery is throttled: check them first, then hinted_handoff_throttle and max_hints_delivery_threads"));
@@ -561,14 +810,27 @@ fn hint_delivery_failing(ctx: &Ctx, em: &mut Emitter) {
 
 fn client_connections(ctx: &Ctx, em: &mut Emitter) {
     let node = ctx.node;
-    let (count, key) = match node.metrics.get::<&str, &str>("client.native_connections", &[]).filter(|v| v.is_finite()) {
+    let (count, key) = match node
+        .metrics
+        .get::<&str, &str>("client.native_connections", &[])
+        .filter(|v| v.is_finite())
+    {
         Some(c) => (c, "client.native_connections".to_string()),
-        None => match node.live.as_ref().and_then(|l| l.table("system_views.clients")) {
-            Some(rows) => (rows.rows.len() as f64, "system_views.clients rows".to_string()),
+        None => match node
+            .live
+            .as_ref()
+            .and_then(|l| l.table("system_views.clients"))
+        {
+            Some(rows) => (
+                rows.rows.len() as f64,
+                "system_views.clients rows".to_string(),
+            ),
             None => return,
         },
     };
-    let limit = setting_int(node, "native_transport_max_concurrent_connections").filter(|l| *l > 0).map(|l| l as f64);
+    let limit = setting_int(node, "native_transport_max_concurrent_connections")
+        .filter(|l| *l > 0)
+        .map(|l| l as f64);
     let near_limit = limit.is_some_and(|l| count >= l * ctx.meta.param("limit_ratio"));
     let max = ctx.meta.param("max_connections");
     if !near_limit && count <= max {
@@ -578,24 +840,43 @@ fn client_connections(ctx: &Ctx, em: &mut Emitter) {
         Some(l) => {
             let f = em.emit(format!("{} CQL connections, {} of native_transport_max_concurrent_connections ({}): new connections are about to be refused", num(count), pct(count / l), num(l)), None);
             f.severity = Severity::Error;
-            f.evidence.push(ev(key, num(count), Some(format!("< {} of the limit", pct(ctx.meta.param("limit_ratio"))))));
+            f.evidence.push(ev(
+                key,
+                num(count),
+                Some(format!(
+                    "< {} of the limit",
+                    pct(ctx.meta.param("limit_ratio"))
+                )),
+            ));
             if let Some(e) = setting_ev(node, "native_transport_max_concurrent_connections", None) {
                 f.evidence.push(e);
             }
-            push_config_fix(f, node, "native_transport_max_concurrent_connections", &num((l * 2.0).round()), Safety::Unsafe, "raise the limit (if the clients are legitimate)");
+            push_config_fix(
+                f,
+                node,
+                "native_transport_max_concurrent_connections",
+                &num((l * 2.0).round()),
+                Safety::Unsafe,
+                "raise the limit (if the clients are legitimate)",
+            );
             f
         }
         None => {
             let f = em.emit(format!("{} CQL connections to this node; drivers need one or two per node per application instance", num(count)), None);
             f.severity = Severity::Info;
-            f.evidence.push(ev(key, num(count), Some(format!("<= {}", num(max)))));
+            f.evidence
+                .push(ev(key, num(count), Some(format!("<= {}", num(max)))));
             f
         }
     };
     if window_s(&node.metrics).is_none() {
         f.confidence *= 0.9;
     }
-    f.fixes.push(os("nodetool clientstats --all", Safety::DisplayOnly, "see which clients hold the connections and shrink their driver pools"));
+    f.fixes.push(os(
+        "nodetool clientstats --all",
+        Safety::DisplayOnly,
+        "see which clients hold the connections and shrink their driver pools",
+    ));
 }
 
 #[cfg(test)]
@@ -603,7 +884,11 @@ mod tests {
     use super::*;
 
     fn c(total: f64, rate: Option<f64>) -> Counter {
-        Counter { key: "k".into(), total, rate }
+        Counter {
+            key: "k".into(),
+            total,
+            rate,
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@
 use std::collections::BTreeSet;
 
 use super::signals::{
-    MIB, Hist, Sample, apply_sample, apply_window, bytes, ev, judge_sample, mib_text, num, os, push_config_fix, setting,
-    setting_base, setting_ev, table_key, user_tables, window_text,
+    Hist, MIB, Sample, apply_sample, apply_window, bytes, ev, judge_sample, mib_text, num, os,
+    push_config_fix, setting, setting_base, setting_ev, table_key, user_tables, window_text,
 };
 use super::{Builtin, Scope};
 use crate::catalog::Version;
@@ -28,44 +28,29 @@ const VTABLES: &str = "apache/cassandra src/java/org/apache/cassandra/db/virtual
 pub static RULES: &[Builtin] = &[
     Builtin {
         id: "PART-001",
-        name: "large-partition",
+        name: "huge-partition",
         family: Family::Partition,
-        severity: Severity::Warning,
+        severity: Severity::Error,
         min_version: None,
         max_version: None,
         blocks_startup: false,
-        impact: 0.8,
+        impact: 0.9,
         confidence: 0.9,
         needs: METRICS,
         params: &[("warn_mib", 100.0), ("error_mib", 1024.0)],
-        summary: "A table's largest partition on the node is 100 MiB or more (an error from 1 GiB).",
-        why: "A partition is read, compacted, repaired and streamed as a unit: a large one means long GC-heavy reads, compactions that hold huge rows in memory, repairs that stream it whole when one cell differs, and one replica set carrying a hot spot. Cassandra itself logs partitions above 100 MiB at compaction (compaction_large_partition_warning_threshold, the partition_size guardrail in 5.0); above 1 GiB operations start to fail.",
+        summary: "A table's largest partition on the node reaches 1 GiB (from 100 MiB when PART-101 cannot run).",
+        why: "A partition is read, compacted, repaired and streamed as a unit. From 100 MiB Cassandra logs it at compaction (compaction_large_partition_warning_threshold, the partition_size guardrail in 5.0) and PART-101 reports it per table with a bucketed key. Around 1 GiB it stops being a performance problem and becomes an availability one: reads of it time out, compaction and repair of it build multi-GiB indexes and merges on the heap (GC storms, OOM), streaming it stalls bootstrap and repair. This rule raises that as an error per node; for a collection without the schema or the node tables (Cassandra 3.11), where PART-101 cannot run, it also warns from 100 MiB.",
         evidence: "table.max_partition_size_bytes per user table (the largest partition compacted on this node), or system_views.max_partition_size (MiB, rounded up) for tables the metrics lack.",
-        fix: "Split the partition key (add a time or hash bucket) and migrate; meanwhile have Cassandra log the offending keys (partition_size_warn_threshold / compaction_large_partition_warning_threshold) and find them in system.log.",
-        references: &[GUARDRAIL, VTABLES, "https://cassandra.apache.org/doc/latest/cassandra/developing/data-modeling/data-modeling_refining.html"],
-        check: Scope::Node(large_partition),
+        fix: "Split the partition key (a time or hash bucket; PART-101 renders the new table) and migrate; meanwhile have Cassandra log the offending keys (partition_size_warn_threshold / compaction_large_partition_warning_threshold) and find them in system.log.",
+        references: &[
+            GUARDRAIL,
+            VTABLES,
+            "https://cassandra.apache.org/doc/latest/cassandra/developing/data-modeling/data-modeling_refining.html",
+        ],
+        check: Scope::Node(huge_partition),
     },
     Builtin {
         id: "PART-002",
-        name: "partition-size-skew",
-        family: Family::Partition,
-        severity: Severity::Info,
-        min_version: None,
-        max_version: None,
-        blocks_startup: false,
-        impact: 0.4,
-        confidence: 0.7,
-        needs: METRICS,
-        params: &[("min_ratio", 100.0), ("min_max_mib", 10.0)],
-        summary: "A table's largest partition is at least 100 times its mean (and at least 10 MiB).",
-        why: "Partitions of very unequal size mean a few keys (a tenant, a device, a day) hold much of the data: their reads are slow, their replicas run hot and compaction of their sstables dominates. The skew shows before the partitions cross the large-partition threshold.",
-        evidence: "table.max_partition_size_bytes and table.mean_partition_size_bytes per user table.",
-        fix: "Find the heavy keys (nodetool tablehistograms for the distribution, the compaction warnings for keys) and bucket them.",
-        references: &[GUARDRAIL],
-        check: Scope::Node(partition_skew),
-    },
-    Builtin {
-        id: "PART-003",
         name: "tombstones-per-read-high",
         family: Family::Partition,
         severity: Severity::Warning,
@@ -84,7 +69,7 @@ pub static RULES: &[Builtin] = &[
         check: Scope::Node(tombstones_per_read),
     },
     Builtin {
-        id: "PART-004",
+        id: "PART-003",
         name: "tombstone-thresholds-hit",
         family: Family::Partition,
         severity: Severity::Warning,
@@ -98,12 +83,12 @@ pub static RULES: &[Builtin] = &[
         summary: "Queries crossed tombstone_warn_threshold, or were aborted at tombstone_failure_threshold (error).",
         why: "Each warning is a read that scanned more tombstones than tombstone_warn_threshold (a log line and a client warning); each failure is a read Cassandra aborted with TombstoneOverwhelmingException, an error the client saw. They are direct evidence of a tombstone-heavy access pattern.",
         evidence: "table.tombstone_warnings and table.tombstone_failures per user table: their rates over the window, else their totals since the node started (lower confidence: when is unknown).",
-        fix: "As for PART-003: fix the access pattern, TWCS for TTL'd time series, unchecked_tombstone_compaction; do not raise the thresholds (CFG-024).",
+        fix: "As for PART-002: fix the access pattern, TWCS for TTL'd time series, unchecked_tombstone_compaction; do not raise the thresholds (CFG-024).",
         references: &[TOMBSTONES, COMPACTION_DOC],
         check: Scope::Node(tombstone_thresholds),
     },
     Builtin {
-        id: "PART-005",
+        id: "PART-004",
         name: "live-rows-per-read-high",
         family: Family::Partition,
         severity: Severity::Info,
@@ -118,7 +103,11 @@ pub static RULES: &[Builtin] = &[
         why: "Drivers page results 5000 rows at a time by default; a local read that materialises more than two such pages is an unpaged or huge-page query, or a scan of a wide partition. Such reads hold all those rows on the heap at once and cost GC and latency for everyone.",
         evidence: "table.live_rows_scanned.p99 with .p50 and .count (or system_views.rows_per_read). Cassandra's histograms report a bucket's upper bound (buckets grow by about 20 %): a full 5000-row page shows as 5722, hence the threshold of two pages.",
         fix: "Find the query (sampled tracing) and page it, or bound it with LIMIT; on 4.1+ the page_size guardrail warns clients that ask for oversized pages.",
-        references: &[VTABLES, "https://docs.datastax.com/en/developer/java-driver/latest/manual/core/paging/ (default page size 5000)", "apache/cassandra src/java/org/apache/cassandra/utils/EstimatedHistogram.java (bucket offsets)"],
+        references: &[
+            VTABLES,
+            "https://docs.datastax.com/en/developer/java-driver/latest/manual/core/paging/ (default page size 5000)",
+            "apache/cassandra src/java/org/apache/cassandra/utils/EstimatedHistogram.java (bucket offsets)",
+        ],
         check: Scope::Node(live_rows_per_read),
     },
 ];
@@ -156,17 +145,35 @@ fn table_hists(node: &Node, base: &str, vtable: &str) -> Vec<TableHist> {
             table: t.table,
         })
         .collect();
-    let seen: BTreeSet<(String, String)> = out.iter().map(|t| (t.keyspace.clone(), t.table.clone())).collect();
-    let rows = node.live.as_ref().and_then(|l| l.table(&format!("system_views.{vtable}")));
-    for r in rows.map(|r| r.records().collect::<Vec<_>>()).unwrap_or_default() {
-        let name = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let seen: BTreeSet<(String, String)> = out
+        .iter()
+        .map(|t| (t.keyspace.clone(), t.table.clone()))
+        .collect();
+    let rows = node
+        .live
+        .as_ref()
+        .and_then(|l| l.table(&format!("system_views.{vtable}")));
+    for r in rows
+        .map(|r| r.records().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        let name = |k: &str| {
+            r.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let (ks, t) = (name("keyspace_name"), name("table_name"));
         if ks.is_empty() || is_system_keyspace(&ks) || seen.contains(&(ks.clone(), t.clone())) {
             continue;
         }
         let at = |col: &str| format!("system_views.{vtable}[{ks}.{t}].{col}");
         out.push(TableHist {
-            h: Hist { p50: f64_of(r.get("p50th")), p99: f64_of(r.get("p99th")), count: f64_of(r.get("count")) },
+            h: Hist {
+                p50: f64_of(r.get("p50th")),
+                p99: f64_of(r.get("p99th")),
+                count: f64_of(r.get("count")),
+            },
             keys: [at("p99th"), at("p50th"), at("count")],
             keyspace: ks,
             table: t,
@@ -178,9 +185,18 @@ fn table_hists(node: &Node, base: &str, vtable: &str) -> Vec<TableHist> {
 /// Pushes the p99, p50 and count of a distribution as evidence.
 fn hist_evidence(f: &mut Finding, t: &TableHist, max: f64, min_reads: f64) {
     let [p99, p50, count] = t.keys.clone();
-    f.evidence.push(ev(p99, num(t.h.p99.unwrap_or(f64::NAN)), Some(format!("<= {}", num(max)))));
-    f.evidence.push(ev(p50, num(t.h.p50.unwrap_or(f64::NAN)), None));
-    f.evidence.push(ev(count, num(t.h.count.unwrap_or(0.0)), Some(format!(">= {} for a trusted p99", num(min_reads)))));
+    f.evidence.push(ev(
+        p99,
+        num(t.h.p99.unwrap_or(f64::NAN)),
+        Some(format!("<= {}", num(max))),
+    ));
+    f.evidence
+        .push(ev(p50, num(t.h.p50.unwrap_or(f64::NAN)), None));
+    f.evidence.push(ev(
+        count,
+        num(t.h.count.unwrap_or(0.0)),
+        Some(format!(">= {} for a trusted p99", num(min_reads))),
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -193,7 +209,14 @@ fn large_partition_fixes(node: &Node, f: &mut Finding, warn: f64) {
     // file's own name and unit.
     let current = setting_base(node, "partition_size_warn_threshold");
     if current.is_none_or(|c| c > warn) {
-        push_config_fix(f, node, "partition_size_warn_threshold", &mib_text(warn), Safety::Unsafe, "log each partition above this size, with its key, when compaction writes it");
+        push_config_fix(
+            f,
+            node,
+            "partition_size_warn_threshold",
+            &mib_text(warn),
+            Safety::Unsafe,
+            "log each partition above this size, with its key, when compaction writes it",
+        );
     }
     f.fixes.push(os(
         "grep -E 'Writing large partition|partition_size' /var/log/cassandra/system.log",
@@ -202,74 +225,122 @@ fn large_partition_fixes(node: &Node, f: &mut Finding, warn: f64) {
     ));
 }
 
-fn large_partition(ctx: &Ctx, em: &mut Emitter) {
-    let (warn, err) = (ctx.meta.param("warn_mib") * MIB, ctx.meta.param("error_mib") * MIB);
+/// PART-101 (cluster scope) reports partitions from 100 MiB when it can run: with the schema
+/// and some node's virtual tables. Without them this rule warns from 100 MiB itself.
+fn cluster_rule_covers_large(ctx: &Ctx) -> bool {
+    !ctx.snapshot.schema.keyspaces.is_empty()
+        && ctx
+            .snapshot
+            .nodes
+            .iter()
+            .any(|n| n.live.as_ref().is_some_and(|l| !l.tables.is_empty()))
+}
+
+fn huge_partition(ctx: &Ctx, em: &mut Emitter) {
+    let (warn, err) = (
+        ctx.meta.param("warn_mib") * MIB,
+        ctx.meta.param("error_mib") * MIB,
+    );
+    let floor = if cluster_rule_covers_large(ctx) {
+        err
+    } else {
+        warn
+    };
     let node = ctx.node;
     let mut seen = BTreeSet::new();
     for t in user_tables(&node.metrics, "table.max_partition_size_bytes") {
         seen.insert(t.qualified());
-        if t.value >= warn {
-            let e = ev(table_key("table.max_partition_size_bytes", &t), bytes(t.value), Some(format!("< {}", bytes(warn))));
+        if t.value >= floor {
+            let e = ev(
+                table_key("table.max_partition_size_bytes", &t),
+                bytes(t.value),
+                Some(format!("< {}", bytes(floor))),
+            );
             report_large(em, node, &t.qualified(), t.value, e, warn, err);
         }
     }
-    let rows = node.live.as_ref().and_then(|l| l.table("system_views.max_partition_size"));
-    for r in rows.map(|r| r.records().collect::<Vec<_>>()).unwrap_or_default() {
-        let name = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let rows = node
+        .live
+        .as_ref()
+        .and_then(|l| l.table("system_views.max_partition_size"));
+    for r in rows
+        .map(|r| r.records().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        let name = |k: &str| {
+            r.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let q = format!("{}.{}", name("keyspace_name"), name("table_name"));
-        let Some(mib) = f64_of(r.get("mebibytes")) else { continue };
+        let Some(mib) = f64_of(r.get("mebibytes")) else {
+            continue;
+        };
         // The table rounds up to whole MiB: strictly above the threshold is above it.
-        if is_system_keyspace(&name("keyspace_name")) || seen.contains(&q) || mib * MIB <= warn {
+        if is_system_keyspace(&name("keyspace_name")) || seen.contains(&q) || mib * MIB <= floor {
             continue;
         }
-        let e = ev(format!("system_views.max_partition_size[{q}].mebibytes"), format!("{} MiB", num(mib)), Some(format!("< {}", bytes(warn))));
+        let e = ev(
+            format!("system_views.max_partition_size[{q}].mebibytes"),
+            format!("{} MiB", num(mib)),
+            Some(format!("< {}", bytes(floor))),
+        );
         report_large(em, node, &q, mib * MIB, e, warn, err);
     }
 }
 
-fn report_large(em: &mut Emitter, node: &Node, table: &str, size: f64, e: crate::engine::Evidence, warn: f64, err: f64) {
-    let f = em.emit(format!("the largest partition of {table} on this node is {}", bytes(size)), None);
-    if size >= err {
-        f.severity = Severity::Error;
+fn report_large(
+    em: &mut Emitter,
+    node: &Node,
+    table: &str,
+    size: f64,
+    e: crate::engine::Evidence,
+    warn: f64,
+    err: f64,
+) {
+    let what = if size >= err {
+        "reads, compaction and repair of it risk timeouts and heap exhaustion"
+    } else {
+        "compaction logs it as large"
+    };
+    let f = em.emit(
+        format!(
+            "the largest partition of {table} on this node is {}: {what}",
+            bytes(size)
+        ),
+        None,
+    );
+    if size < err {
+        f.severity = Severity::Warning;
     }
     f.evidence.push(e);
     large_partition_fixes(node, f, warn);
-}
-
-fn partition_skew(ctx: &Ctx, em: &mut Emitter) {
-    let m = &ctx.node.metrics;
-    let (ratio, floor) = (ctx.meta.param("min_ratio"), ctx.meta.param("min_max_mib") * MIB);
-    for t in user_tables(m, "table.max_partition_size_bytes") {
-        let Some(mean) = m.get("table.mean_partition_size_bytes", &t.scope()).filter(|v| *v > 0.0) else { continue };
-        if t.value < floor || t.value / mean < ratio {
-            continue;
-        }
-        let f = em.emit(
-            format!("the largest partition of {} ({}) is {}× its mean partition ({})", t.qualified(), bytes(t.value), num((t.value / mean).round()), bytes(mean)),
-            None,
-        );
-        f.evidence.push(ev(table_key("table.max_partition_size_bytes", &t), bytes(t.value), Some(format!(">= {}", bytes(floor)))));
-        f.evidence.push(ev(table_key("table.mean_partition_size_bytes", &t), bytes(mean), Some(format!("max/mean < {}", num(ratio)))));
-        f.fixes.push(os(
-            &format!("nodetool tablehistograms {} {}", t.keyspace, t.table),
-            Safety::DisplayOnly,
-            "see the partition size distribution; then find the heavy keys (compaction's large-partition warnings) and bucket them",
-        ));
-    }
 }
 
 // ---------------------------------------------------------------------------------------
 // Tombstones
 
 /// A CQL map literal from the table's compaction options with `extra` set.
-fn compaction_literal(options: &serde_json::Map<String, serde_json::Value>, extra: (&str, &str)) -> String {
+fn compaction_literal(
+    options: &serde_json::Map<String, serde_json::Value>,
+    extra: (&str, &str),
+) -> String {
     let mut pairs: Vec<(String, String)> = options
         .iter()
         .filter(|(k, _)| *k != extra.0)
-        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_string),
+            )
+        })
         .collect();
     pairs.push((extra.0.to_string(), extra.1.to_string()));
-    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("'{k}': '{}'", v.replace('\'', "''"))).collect();
+    let body: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("'{k}': '{}'", v.replace('\'', "''")))
+        .collect();
     format!("{{{}}}", body.join(", "))
 }
 
@@ -295,7 +366,10 @@ fn tombstone_fixes(ctx: &Ctx, ks: &str, table: &str, f: &mut Finding) {
         });
     }
     let options = t.options.get("compaction").and_then(|v| v.as_object());
-    let unchecked = options.and_then(|o| o.get("unchecked_tombstone_compaction")).and_then(|v| v.as_str()) == Some("true");
+    let unchecked = options
+        .and_then(|o| o.get("unchecked_tombstone_compaction"))
+        .and_then(|v| v.as_str())
+        == Some("true");
     if let Some(o) = options
         && !unchecked
     {
@@ -320,16 +394,38 @@ fn tombstone_fixes(ctx: &Ctx, ks: &str, table: &str, f: &mut Finding) {
 fn tombstones_per_read(ctx: &Ctx, em: &mut Emitter) {
     let (max, min_reads) = (ctx.meta.param("max_p99"), ctx.meta.param("min_reads"));
     for t in table_hists(ctx.node, "table.tombstones_scanned", "tombstones_per_read") {
-        let Some(p99) = t.h.p99.filter(|p| *p > max) else { continue };
+        let Some(p99) = t.h.p99.filter(|p| *p > max) else {
+            continue;
+        };
         let sample = judge_sample(&t.h, max, min_reads);
         if sample == Sample::Noise {
             continue;
         }
-        let f = em.emit(format!("reads of {} scan {} tombstones at the 99th percentile", t.qualified(), num(p99)), None);
+        let f = em.emit(
+            format!(
+                "reads of {} scan {} tombstones at the 99th percentile",
+                t.qualified(),
+                num(p99)
+            ),
+            None,
+        );
         hist_evidence(f, &t, max, min_reads);
-        let live = ctx.node.metrics.get("table.live_rows_scanned.p50", &[("keyspace", t.keyspace.as_str()), ("table", t.table.as_str())]);
+        let live = ctx.node.metrics.get(
+            "table.live_rows_scanned.p50",
+            &[
+                ("keyspace", t.keyspace.as_str()),
+                ("table", t.table.as_str()),
+            ],
+        );
         if let Some(l) = live {
-            f.evidence.push(ev(Metrics::key("table.live_rows_scanned.p50", &[("keyspace", &t.keyspace), ("table", &t.table)]), num(l), None));
+            f.evidence.push(ev(
+                Metrics::key(
+                    "table.live_rows_scanned.p50",
+                    &[("keyspace", &t.keyspace), ("table", &t.table)],
+                ),
+                num(l),
+                None,
+            ));
         }
         if let Some(e) = setting_ev(ctx.node, "tombstone_warn_threshold", None) {
             f.evidence.push(e);
@@ -355,8 +451,15 @@ fn tombstone_thresholds(ctx: &Ctx, em: &mut Emitter) {
         let has_rates = warn_rate.is_some() || fail_rate.is_some();
         let in_window = warn_rate.unwrap_or(0.0) > 0.0 || fail_rate.unwrap_or(0.0) > 0.0;
         let what = match (warns > 0.0, fails > 0.0) {
-            (_, true) if warns > 0.0 => format!("{} reads crossed tombstone_warn_threshold and {} were aborted at tombstone_failure_threshold", num(warns), num(fails)),
-            (_, true) => format!("{} reads were aborted at tombstone_failure_threshold", num(fails)),
+            (_, true) if warns > 0.0 => format!(
+                "{} reads crossed tombstone_warn_threshold and {} were aborted at tombstone_failure_threshold",
+                num(warns),
+                num(fails)
+            ),
+            (_, true) => format!(
+                "{} reads were aborted at tombstone_failure_threshold",
+                num(fails)
+            ),
             _ => format!("{} reads crossed tombstone_warn_threshold", num(warns)),
         };
         let when = if in_window {
@@ -371,12 +474,16 @@ fn tombstone_thresholds(ctx: &Ctx, em: &mut Emitter) {
         if fails > 0.0 && (in_window || !has_rates) {
             f.severity = Severity::Error;
         }
-        for (name, total, rate) in [("table.tombstone_warnings", warns, warn_rate), ("table.tombstone_failures", fails, fail_rate)] {
+        for (name, total, rate) in [
+            ("table.tombstone_warnings", warns, warn_rate),
+            ("table.tombstone_failures", fails, fail_rate),
+        ] {
             let observed = match rate {
                 Some(r) => format!("{} since start, {}/s in the window", num(total), num(r)),
                 None => format!("{} since start", num(total)),
             };
-            f.evidence.push(ev(Metrics::key(name, &scope), observed, Some("0".into())));
+            f.evidence
+                .push(ev(Metrics::key(name, &scope), observed, Some("0".into())));
         }
         if let Some(e) = setting_ev(ctx.node, "tombstone_warn_threshold", None) {
             f.evidence.push(e);
@@ -396,16 +503,36 @@ fn tombstone_thresholds(ctx: &Ctx, em: &mut Emitter) {
 fn live_rows_per_read(ctx: &Ctx, em: &mut Emitter) {
     let (max, min_reads) = (ctx.meta.param("max_p99"), ctx.meta.param("min_reads"));
     for t in table_hists(ctx.node, "table.live_rows_scanned", "rows_per_read") {
-        let Some(p99) = t.h.p99.filter(|p| *p > max) else { continue };
+        let Some(p99) = t.h.p99.filter(|p| *p > max) else {
+            continue;
+        };
         let sample = judge_sample(&t.h, max, min_reads);
         if sample == Sample::Noise {
             continue;
         }
-        let f = em.emit(format!("reads of {} materialise {} live rows at the 99th percentile", t.qualified(), num(p99)), None);
+        let f = em.emit(
+            format!(
+                "reads of {} materialise {} live rows at the 99th percentile",
+                t.qualified(),
+                num(p99)
+            ),
+            None,
+        );
         hist_evidence(f, &t, max, min_reads);
         apply_sample(f, sample, t.h.count);
-        if ctx.node.version >= Version::V4_1 && setting(ctx.node, "page_size_warn_threshold").and_then(|s| s.value.as_i64()).is_none_or(|v| v <= 0) {
-            push_config_fix(f, ctx.node, "page_size_warn_threshold", &num(max), Safety::DisplayOnly, "warn clients that ask for pages over this many rows (identifies the queries; unpaged queries are not caught)");
+        if ctx.node.version >= Version::V4_1
+            && setting(ctx.node, "page_size_warn_threshold")
+                .and_then(|s| s.value.as_i64())
+                .is_none_or(|v| v <= 0)
+        {
+            push_config_fix(
+                f,
+                ctx.node,
+                "page_size_warn_threshold",
+                &num(max),
+                Safety::DisplayOnly,
+                "warn clients that ask for pages over this many rows (identifies the queries; unpaged queries are not caught)",
+            );
         }
         f.fixes.push(os(
             "nodetool settraceprobability 0.001   # then read system_traces.sessions; set it back to 0",

@@ -71,7 +71,10 @@ pub static RULES: &[Builtin] = &[
         why: "With a single replica every node is a single point of failure for its ranges: a restart, a GC pause or a disk loss makes that data unavailable (or lost), hints and repair have nothing to repair from, and reads cannot use QUORUM. RF 3 per datacenter is the usual production floor: QUORUM survives one node down.",
         evidence: "The replication factor of each user keyspace per datacenter against the number of nodes the datacenter has.",
         fix: "ALTER KEYSPACE to RF 3 (or the datacenter's node count when smaller) with NetworkTopologyStrategy, then `nodetool repair -full <keyspace>` on every node; writes and reads at ONE keep working during the change.",
-        references: &[REPL_REF, "https://cassandra.apache.org/doc/latest/cassandra/architecture/guarantees.html"],
+        references: &[
+            REPL_REF,
+            "https://cassandra.apache.org/doc/latest/cassandra/architecture/guarantees.html",
+        ],
         check: Scope::Cluster(rf_one),
     },
     Builtin {
@@ -90,7 +93,10 @@ pub static RULES: &[Builtin] = &[
         why: "Cassandra cannot place more replicas than nodes: a factor above the node count makes QUORUM and EACH_QUORUM need replicas that do not exist (UnavailableException as soon as quorum(rf) exceeds the live nodes). A datacenter name that no node reports (a typo such as dc1 for datacenter1) keeps no data anywhere and breaks EACH_QUORUM and, through the summed factor, QUORUM.",
         evidence: "NetworkTopologyStrategy factors per datacenter (SimpleStrategy: against all nodes) and the datacenters and node counts from system.local of every node. Error severity when quorum(rf) > nodes: QUORUM can never succeed.",
         fix: "ALTER KEYSPACE with factors no higher than each datacenter's node count and only datacenters that exist (the names nodes report in system.local).",
-        references: &[REPL_REF, "https://cassandra.apache.org/doc/latest/cassandra/architecture/guarantees.html"],
+        references: &[
+            REPL_REF,
+            "https://cassandra.apache.org/doc/latest/cassandra/architecture/guarantees.html",
+        ],
         check: Scope::Cluster(rf_exceeds_dc),
     },
     Builtin {
@@ -109,7 +115,9 @@ pub static RULES: &[Builtin] = &[
         why: "With an authenticator other than AllowAllAuthenticator every login reads the role from system_auth (at LOCAL_ONE, QUORUM for the default cassandra superuser). With RF 1 the node owning a role's range is a single point of failure for logins: when it is down, clients cannot connect at all. The security docs ask for RF 3 to 5 per datacenter.",
         evidence: "authenticator of each node (cassandra.yaml or system_views.settings) and system_auth's replication against the datacenters' node counts.",
         fix: "ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', '<dc>': 3}, then `nodetool repair -full system_auth` on every node.",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/operating/security.html#authentication"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/security.html#authentication",
+        ],
         check: Scope::Cluster(system_auth_rf),
     },
     Builtin {
@@ -217,7 +225,10 @@ pub static RULES: &[Builtin] = &[
         why: "Uncompressed SSTables typically take 2–4× the disk, the page cache holds proportionally less of the table and compaction moves more bytes. LZ4 decompression costs far less than the extra I/O, so compression almost always pays off; only data that is already compressed (images, encrypted blobs) gains nothing.",
         evidence: "compression = {'enabled': 'false'} (or no class) and the table's live size on the largest node (table.live_disk_space_bytes, else system_views.disk_usage). Fires above min_table_gib. Confidence 0.6: the content's compressibility is unknown.",
         fix: "ALTER TABLE … WITH compression = {'class': 'LZ4Compressor', 'chunk_length_in_kb': '16'}, then `nodetool upgradesstables -a` to rewrite existing SSTables.",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compression.html", PROD_REF],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compression.html",
+            PROD_REF,
+        ],
         check: Scope::Cluster(compression_disabled),
     },
     Builtin {
@@ -236,7 +247,9 @@ pub static RULES: &[Builtin] = &[
         why: "A read consults the bloom filter of every SSTable that may hold the partition; each false positive is a wasted index and data lookup. Raising bloom_filter_fp_chance saves off-heap memory but on a read-heavy table spread over several SSTables the extra disk reads cost more than the memory. Defaults: 0.01, 0.1 under LCS.",
         evidence: "bloom_filter_fp_chance against the default for the compaction class, with the measured table.bloom_filter_false_ratio above max_false_ratio or table.sstables_per_read.p99 at least min_sstables_per_read, on a table with reads.",
         fix: "ALTER TABLE … WITH bloom_filter_fp_chance = <default>; new SSTables get the new filter, `nodetool upgradesstables -a` rebuilds the others (memory grows: check off-heap headroom).",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/operating/bloom_filters.html"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/bloom_filters.html",
+        ],
         check: Scope::Cluster(bloom_too_loose),
     },
     Builtin {
@@ -253,9 +266,11 @@ pub static RULES: &[Builtin] = &[
         params: &[("max_fp_chance", 0.01), ("min_writes", 10000.0)],
         summary: "A bloom_filter_fp_chance tighter than 0.01 on a table that is written but never read.",
         why: "Bloom filter memory grows with -ln(fp_chance) per partition: 0.001 costs 1.5× and 0.0001 2× the memory of 0.01, all off heap and per SSTable. A table nobody reads (an audit log, an outbox drained elsewhere) gets nothing for it.",
-        evidence: "bloom_filter_fp_chance below max_fp_chance, no local reads on any node with metrics (table.read_latency.count = 0) and at least min_writes writes. Counters are since each node started, so a table read only by a rare batch job may be missed.",
+        evidence: "bloom_filter_fp_chance below max_fp_chance, no single-partition reads on any node with metrics (table.read_latency.count = 0; range scans do not consult bloom filters) and at least min_writes writes. Counters are since each node started, so a table read only by a rare batch job may be missed.",
         fix: "ALTER TABLE … WITH bloom_filter_fp_chance = 0.1 (keeps a small filter in case reads start).",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/operating/bloom_filters.html"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/bloom_filters.html",
+        ],
         check: Scope::Cluster(bloom_wasted),
     },
     Builtin {
@@ -274,7 +289,10 @@ pub static RULES: &[Builtin] = &[
         why: "ALWAYS sends every read to one more replica than the consistency level needs, raising read load on the replicas by up to 50–100 % for a small latency gain. NONE never retries a slow replica, so a GC pause or a compaction-loaded disk on one replica shows directly in the client's p99. The default 99p retries only the reads slower than the table's own p99.",
         evidence: "system_schema.tables.speculative_retry.",
         fix: "ALTER TABLE … WITH speculative_retry = '99p' ('99PERCENTILE' on 3.11).",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/developing/cql/ddl.html#speculative-retry-options", DDL_REF],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/developing/cql/ddl.html#speculative-retry-options",
+            DDL_REF,
+        ],
         check: Scope::Cluster(speculative_retry),
     },
     Builtin {
@@ -315,7 +333,9 @@ pub static RULES: &[Builtin] = &[
         why: "Tombstones cannot be purged before gc_grace_seconds: a value of months keeps every delete, expired TTL cell and overwritten null on disk and in reads that long, inflating tombstones per read, disk use and compaction work. gc_grace only has to exceed the interval in which repair completes on every node.",
         evidence: "gc_grace_seconds above max_days, and tombstones scanned per read (table.tombstones_scanned.p99 or system_views.tombstones_per_read) at or above tombstones_p99 on some node for the warning.",
         fix: "Once repair reliably completes more often than that, ALTER TABLE … WITH gc_grace_seconds = 864000.",
-        references: &["https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/index.html#tombstones-and-garbage-collection-gc-grace"],
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/index.html#tombstones-and-garbage-collection-gc-grace",
+        ],
         check: Scope::Cluster(gc_grace_long),
     },
     Builtin {
@@ -415,15 +435,26 @@ fn nts_factors(topo: &Topology, want: impl Fn(&str) -> u32) -> BTreeMap<String, 
 fn topo_text(topo: &Topology) -> String {
     topo.dcs
         .iter()
-        .map(|(dc, n)| format!("{dc}: {} node{}", n.len(), if n.len() == 1 { "" } else { "s" }))
+        .map(|(dc, n)| {
+            format!(
+                "{dc}: {} node{}",
+                n.len(),
+                if n.len() == 1 { "" } else { "s" }
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn replicated_keyspaces<'a>(ctx: &'a ClusterCtx) -> impl Iterator<Item = &'a crate::model::Keyspace> {
+fn replicated_keyspaces<'a>(
+    ctx: &'a ClusterCtx,
+) -> impl Iterator<Item = &'a crate::model::Keyspace> {
     ctx.snapshot.schema.keyspaces.iter().filter(|k| {
         !matches!(replication(k), Replication::Local)
-            && !matches!(k.name.as_str(), "system" | "system_schema" | "system_virtual_schema" | "system_views")
+            && !matches!(
+                k.name.as_str(),
+                "system" | "system_schema" | "system_virtual_schema" | "system_views"
+            )
     })
 }
 
@@ -433,7 +464,9 @@ fn simple_strategy_multi_dc(ctx: &ClusterCtx, em: &mut Emitter) {
         return;
     }
     for ks in replicated_keyspaces(ctx) {
-        let Replication::Simple(rf) = replication(ks) else { continue };
+        let Replication::Simple(rf) = replication(ks) else {
+            continue;
+        };
         let factors = nts_factors(&topo, |_| rf);
         let f = em.subject(&ks.name).emit(
             format!(
@@ -444,12 +477,19 @@ fn simple_strategy_multi_dc(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} replication", ks.name), replication(ks).describe(), "NetworkTopologyStrategy with a factor per datacenter"));
+        f.evidence.push(ev_expect(
+            format!("{} replication", ks.name),
+            replication(ks).describe(),
+            "NetworkTopologyStrategy with a factor per datacenter",
+        ));
         f.evidence.push(ev("datacenters", topo_text(&topo)));
         f.fixes.push(Fix::Cql {
             statement: alter_keyspace_nts(&ks.name, &factors),
             safety: Safety::Unsafe,
-            description: format!("replicate {} per datacenter, then run `nodetool repair -full {}` on every node", ks.name, ks.name),
+            description: format!(
+                "replicate {} per datacenter, then run `nodetool repair -full {}` on every node",
+                ks.name, ks.name
+            ),
         });
     }
 }
@@ -460,7 +500,9 @@ fn simple_strategy_single_dc(ctx: &ClusterCtx, em: &mut Emitter) {
         return;
     }
     for ks in user_keyspaces(ctx.snapshot) {
-        let Replication::Simple(rf) = replication(ks) else { continue };
+        let Replication::Simple(rf) = replication(ks) else {
+            continue;
+        };
         // RF 1 on several nodes is SCH-003's, whose fix converts to NetworkTopologyStrategy too.
         if rf == 1 && topo.node_count() >= 2 {
             continue;
@@ -474,8 +516,19 @@ fn simple_strategy_single_dc(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} replication", ks.name), replication(ks).describe(), "NetworkTopologyStrategy"));
-        f.evidence.push(ev("datacenters and racks", format!("{}, {racks} rack{}", topo_text(&topo), if racks == 1 { "" } else { "s" })));
+        f.evidence.push(ev_expect(
+            format!("{} replication", ks.name),
+            replication(ks).describe(),
+            "NetworkTopologyStrategy",
+        ));
+        f.evidence.push(ev(
+            "datacenters and racks",
+            format!(
+                "{}, {racks} rack{}",
+                topo_text(&topo),
+                if racks == 1 { "" } else { "s" }
+            ),
+        ));
         f.fixes.push(Fix::Cql {
             statement: alter_keyspace_nts(&ks.name, &factors),
             safety: Safety::Unsafe,
@@ -519,7 +572,11 @@ fn rf_one(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} replication", ks.name), r.describe(), format!("RF {target} per datacenter (or the node count)")));
+        f.evidence.push(ev_expect(
+            format!("{} replication", ks.name),
+            r.describe(),
+            format!("RF {target} per datacenter (or the node count)"),
+        ));
         f.evidence.push(ev("datacenters", topo_text(&topo)));
         f.fixes.push(Fix::Cql {
             statement: alter_keyspace_nts(&ks.name, &factors),
@@ -548,11 +605,12 @@ fn rf_exceeds_dc(ctx: &ClusterCtx, em: &mut Emitter) {
         let mut problems = Vec::new();
         let mut never_quorum = false;
         match &r {
-            Replication::Simple(rf) => {
-                if *rf > total {
-                    never_quorum |= quorum(*rf) > total;
-                    problems.push(format!("replication_factor {rf} but the cluster has {total} node{}", if total == 1 { "" } else { "s" }));
-                }
+            Replication::Simple(rf) if *rf > total => {
+                never_quorum |= quorum(*rf) > total;
+                problems.push(format!(
+                    "replication_factor {rf} but the cluster has {total} node{}",
+                    if total == 1 { "" } else { "s" }
+                ));
             }
             Replication::Network(m) => {
                 for (dc, rf) in m {
@@ -562,10 +620,15 @@ fn rf_exceeds_dc(ctx: &ClusterCtx, em: &mut Emitter) {
                     }
                     if n == 0 {
                         never_quorum = true;
-                        problems.push(format!("{dc}: {rf} replicas but no node reports datacenter {dc}"));
+                        problems.push(format!(
+                            "{dc}: {rf} replicas but no node reports datacenter {dc}"
+                        ));
                     } else if *rf > n {
                         never_quorum |= quorum(*rf) > n;
-                        problems.push(format!("{dc}: {rf} replicas on {n} node{}", if n == 1 { "" } else { "s" }));
+                        problems.push(format!(
+                            "{dc}: {rf} replicas on {n} node{}",
+                            if n == 1 { "" } else { "s" }
+                        ));
                     }
                 }
             }
@@ -587,20 +650,26 @@ fn rf_exceeds_dc(ctx: &ClusterCtx, em: &mut Emitter) {
                 "keyspace {} asks for replicas that cannot exist: {}{}",
                 ks.name,
                 problems.join("; "),
-                if never_quorum { " (QUORUM can never succeed)" } else { "" }
+                if never_quorum {
+                    " (QUORUM can never succeed)"
+                } else {
+                    ""
+                }
             ),
             None,
         );
         if never_quorum {
             f.severity = Severity::Error;
         }
-        f.evidence.push(ev(format!("{} replication", ks.name), r.describe()));
+        f.evidence
+            .push(ev(format!("{} replication", ks.name), r.describe()));
         f.evidence.push(ev("datacenters", topo_text(&topo)));
         if !factors.is_empty() {
             f.fixes.push(Fix::Cql {
                 statement: alter_keyspace_nts(&ks.name, &factors),
                 safety: Safety::Unsafe,
-                description: "replicate only to existing datacenters, at most one replica per node".into(),
+                description: "replicate only to existing datacenters, at most one replica per node"
+                    .into(),
             });
         }
     }
@@ -625,7 +694,13 @@ fn system_auth_rf(ctx: &ClusterCtx, em: &mut Emitter) {
     if auth_nodes.is_empty() {
         return;
     }
-    let Some(ks) = ctx.snapshot.schema.keyspaces.iter().find(|k| k.name == "system_auth") else {
+    let Some(ks) = ctx
+        .snapshot
+        .schema
+        .keyspaces
+        .iter()
+        .find(|k| k.name == "system_auth")
+    else {
         return;
     };
     let target = ctx.meta.param("target_rf") as u32;
@@ -651,8 +726,19 @@ fn system_auth_rf(ctx: &ClusterCtx, em: &mut Emitter) {
         ),
         None,
     );
-    f.evidence.push(ev_expect("system_auth replication", r.describe(), format!("{target} per datacenter")));
-    f.evidence.push(ev("authenticator", auth_nodes.iter().map(|(n, a)| format!("{n}: {a}")).collect::<Vec<_>>().join(", ")));
+    f.evidence.push(ev_expect(
+        "system_auth replication",
+        r.describe(),
+        format!("{target} per datacenter"),
+    ));
+    f.evidence.push(ev(
+        "authenticator",
+        auth_nodes
+            .iter()
+            .map(|(n, a)| format!("{n}: {a}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
     f.evidence.push(ev("datacenters", topo_text(&topo)));
     f.fixes.push(Fix::Cql {
         statement: alter_keyspace_nts("system_auth", &factors),
@@ -675,8 +761,29 @@ fn index_target(target: &str) -> (Option<&str>, &str) {
 }
 
 const UNIQUE_TOKENS: &[&str] = &[
-    "email", "mail", "id", "uuid", "guid", "username", "login", "phone", "mobile", "msisdn", "token", "hash",
-    "serial", "ssn", "iban", "imei", "isbn", "sku", "url", "uri", "handle", "fingerprint", "nonce",
+    "email",
+    "mail",
+    "id",
+    "uuid",
+    "guid",
+    "username",
+    "login",
+    "phone",
+    "mobile",
+    "msisdn",
+    "token",
+    "hash",
+    "serial",
+    "ssn",
+    "iban",
+    "imei",
+    "isbn",
+    "sku",
+    "url",
+    "uri",
+    "handle",
+    "fingerprint",
+    "nonce",
 ];
 
 /// Name tokens split on `_`, digits and camelCase boundaries, lowercased.
@@ -721,19 +828,28 @@ fn index_high_cardinality(ctx: &ClusterCtx, em: &mut Emitter) {
             if !matches!(idx.kind.as_str(), "COMPOSITES" | "KEYS") {
                 continue;
             }
-            let Some(target) = idx.options.get("target") else { continue };
+            let Some(target) = idx.options.get("target") else {
+                continue;
+            };
             let (func, col_name) = index_target(target);
             if func.is_some_and(|f| f != "values" && f != "full") && func.is_some() {
                 continue;
             }
-            let Some(col) = column(t, col_name) else { continue };
+            let Some(col) = column(t, col_name) else {
+                continue;
+            };
             if col.kind == "partition_key" {
                 continue;
             }
-            let Some(why) = unique_looking(&col.name, &col.data_type) else { continue };
+            let Some(why) = unique_looking(&col.name, &col.data_type) else {
+                continue;
+            };
             let loads = table_load(ctx.snapshot, t);
             let one_row_per_partition = clustering(t).is_empty();
-            let scatter_nodes = loads.iter().filter(|l| l.range_reads.is_some_and(|v| v > 0.0)).count();
+            let scatter_nodes = loads
+                .iter()
+                .filter(|l| l.range_reads.is_some_and(|v| v > 0.0))
+                .count();
             let mut confidence: f32 = 0.6;
             if one_row_per_partition {
                 confidence += 0.1;
@@ -759,27 +875,44 @@ fn index_high_cardinality(ctx: &ClusterCtx, em: &mut Emitter) {
                 None,
             );
             f.confidence = confidence.min(0.9);
-            f.evidence.push(ev(format!("{} index {}", t.qualified(), idx.name), format!("{} on {} ({})", idx.kind, target, col.data_type)));
+            f.evidence.push(ev(
+                format!("{} index {}", t.qualified(), idx.name),
+                format!("{} on {} ({})", idx.kind, target, col.data_type),
+            ));
             f.evidence.push(ev(
                 format!("{} primary key", t.qualified()),
                 format!(
                     "({}){}",
                     pk.join(", "),
-                    if one_row_per_partition { ", no clustering column: one row per partition" } else { "" }
+                    if one_row_per_partition {
+                        ", no clustering column: one row per partition"
+                    } else {
+                        ""
+                    }
                 ),
             ));
             let ranges = per_node(&loads, |l| l.range_reads, num);
             if !ranges.is_empty() {
-                f.evidence.push(ev(format!("{} range reads per node", t.qualified()), ranges));
+                f.evidence.push(ev(
+                    format!("{} range reads per node", t.qualified()),
+                    ranges,
+                ));
             }
             let parts = per_node(&loads, |l| l.partitions, num);
             if !parts.is_empty() {
-                f.evidence.push(ev(format!("{} estimated partitions per node", t.qualified()), parts));
+                f.evidence.push(ev(
+                    format!("{} estimated partitions per node", t.qualified()),
+                    parts,
+                ));
             }
             f.fixes.push(Fix::Cql {
                 statement: lookup_table(ctx.snapshot, t, col),
                 safety: Safety::DisplayOnly,
-                description: format!("a table partitioned by {}: write it together with {}, read the key from it", col.name, t.qualified()),
+                description: format!(
+                    "a table partitioned by {}: write it together with {}, read the key from it",
+                    col.name,
+                    t.qualified()
+                ),
             });
             f.fixes.push(Fix::Cql {
                 statement: format!("DROP INDEX IF EXISTS {}", qname(&t.keyspace, &idx.name)),
@@ -794,20 +927,32 @@ fn sasi_index(ctx: &ClusterCtx, em: &mut Emitter) {
     let v5 = oldest_version(ctx.snapshot) >= Version::V5_0;
     for t in user_tables(ctx.snapshot) {
         for idx in &t.indexes {
-            let class = idx.options.get("class_name").map(String::as_str).unwrap_or("");
+            let class = idx
+                .options
+                .get("class_name")
+                .map(String::as_str)
+                .unwrap_or("");
             if !class.ends_with("SASIIndex") {
                 continue;
             }
             let target = idx.options.get("target").cloned().unwrap_or_default();
             let (_, col_name) = index_target(&target);
-            let mode = idx.options.get("mode").cloned().unwrap_or_else(|| "PREFIX".into());
+            let mode = idx
+                .options
+                .get("mode")
+                .cloned()
+                .unwrap_or_else(|| "PREFIX".into());
             let f = em.subject(&t.qualified()).emit(
                 format!("{} has the SASI index {} on {col_name} (mode {mode}): SASI is experimental and unmaintained since 4.0", t.qualified(), idx.name),
                 None,
             );
-            f.evidence.push(ev(format!("{} index {}", t.qualified(), idx.name), format!("{class} on {target}, mode {mode}")));
+            f.evidence.push(ev(
+                format!("{} index {}", t.qualified(), idx.name),
+                format!("{class} on {target}, mode {mode}"),
+            ));
             if v5 {
-                let name = format!("{}_sai", idx.name);
+                // Named as TRC-001 names its SAI proposal, so both propose the same statement.
+                let name = format!("{}_{}_sai", t.name, col_name);
                 f.fixes.push(Fix::Cql {
                     statement: format!("CREATE INDEX {} ON {} ({}) USING 'sai'", ident(&name), qname(&t.keyspace, &t.name), ident(col_name)),
                     safety: Safety::DisplayOnly,
@@ -832,23 +977,54 @@ fn sasi_index(ctx: &ClusterCtx, em: &mut Emitter) {
 fn materialized_view(ctx: &ClusterCtx, em: &mut Emitter) {
     for ks in user_keyspaces(ctx.snapshot) {
         for v in ks.tables.iter().filter(|t| t.is_view) {
-            let base = v.options.get("base_table_name").and_then(|b| b.as_str()).unwrap_or("?").to_string();
+            let base = v
+                .options
+                .get("base_table_name")
+                .and_then(|b| b.as_str())
+                .unwrap_or("?")
+                .to_string();
             let name = free_table_name(ctx.snapshot, &ks.name, &format!("{}_table", v.name));
             let new = NewTable {
                 keyspace: &ks.name,
                 name,
-                columns: v.columns.iter().map(|c| ColumnDef { is_static: false, ..ColumnDef::of(c) }).collect(),
+                columns: v
+                    .columns
+                    .iter()
+                    .map(|c| ColumnDef {
+                        is_static: false,
+                        ..ColumnDef::of(c)
+                    })
+                    .collect(),
                 partition_key: partition_key(v).iter().map(|c| c.name.clone()).collect(),
-                clustering: clustering(v).iter().map(|c| (c.name.clone(), c.clustering_order.as_deref() == Some("desc"))).collect(),
+                clustering: clustering(v)
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.clone(),
+                            c.clustering_order.as_deref() == Some("desc"),
+                        )
+                    })
+                    .collect(),
                 options: Vec::new(),
             };
-            let where_clause = v.options.get("where_clause").and_then(|w| w.as_str()).unwrap_or("").to_string();
+            let where_clause = v
+                .options
+                .get("where_clause")
+                .and_then(|w| w.as_str())
+                .unwrap_or("")
+                .to_string();
             let f = em.subject(&v.qualified()).emit(
                 format!("{} is a materialized view of {}.{base}: views are experimental and can drift from their base table without any repair noticing", v.qualified(), ks.name),
                 None,
             );
-            f.evidence.push(ev(format!("{} view", v.qualified()), format!("base {}.{base}, WHERE {where_clause}", ks.name)));
-            f.evidence.push(ev(format!("{} columns", v.qualified()), v.columns.len().to_string()));
+            f.evidence.push(ev(
+                format!("{} view", v.qualified()),
+                format!("base {}.{base}, WHERE {where_clause}", ks.name),
+            ));
+            f.evidence.push(ev(
+                format!("{} columns", v.qualified()),
+                v.columns.len().to_string(),
+            ));
             if !new.partition_key.is_empty() {
                 f.fixes.push(Fix::Cql {
                     statement: new.render(),
@@ -857,7 +1033,10 @@ fn materialized_view(ctx: &ClusterCtx, em: &mut Emitter) {
                 });
             }
             f.fixes.push(Fix::Cql {
-                statement: format!("DROP MATERIALIZED VIEW IF EXISTS {}", qname(&ks.name, &v.name)),
+                statement: format!(
+                    "DROP MATERIALIZED VIEW IF EXISTS {}",
+                    qname(&ks.name, &v.name)
+                ),
                 safety: Safety::Unsafe,
                 description: "after reads moved to the application-maintained table".into(),
             });
@@ -882,7 +1061,10 @@ fn chunk_too_large(ctx: &ClusterCtx, em: &mut Emitter) {
         if !compression_on(t) {
             continue;
         }
-        let Some(chunk_kib) = t.option_map("compression", "chunk_length_in_kb").and_then(|v| v.parse::<f64>().ok()) else {
+        let Some(chunk_kib) = t
+            .option_map("compression", "chunk_length_in_kb")
+            .and_then(|v| v.parse::<f64>().ok())
+        else {
             continue;
         };
         if chunk_kib <= max_kib {
@@ -893,7 +1075,9 @@ fn chunk_too_large(ctx: &ClusterCtx, em: &mut Emitter) {
         if reads <= 0.0 {
             continue;
         }
-        let Some((mean, node)) = max_of(&loads, |l| l.mean_partition.filter(|m| *m > 0.0)) else { continue };
+        let Some((mean, node)) = max_of(&loads, |l| l.mean_partition.filter(|m| *m > 0.0)) else {
+            continue;
+        };
         let chunk = chunk_kib * 1024.0;
         if mean >= chunk * fraction {
             continue;
@@ -912,9 +1096,19 @@ fn chunk_too_large(ctx: &ClusterCtx, em: &mut Emitter) {
         if !loads.iter().any(|l| l.from_metrics) {
             f.confidence -= 0.1;
         }
-        f.evidence.push(ev_expect(format!("{} compression.chunk_length_in_kb", t.qualified()), num(chunk_kib), format!("<= {}", num(max_kib))));
-        f.evidence.push(ev(format!("{} mean partition size", t.qualified()), per_node(&loads, |l| l.mean_partition, bytes)));
-        f.evidence.push(ev(format!("{} local reads", t.qualified()), per_node(&loads, |l| l.reads, num)));
+        f.evidence.push(ev_expect(
+            format!("{} compression.chunk_length_in_kb", t.qualified()),
+            num(chunk_kib),
+            format!("<= {}", num(max_kib)),
+        ));
+        f.evidence.push(ev(
+            format!("{} mean partition size", t.qualified()),
+            per_node(&loads, |l| l.mean_partition, bytes),
+        ));
+        f.evidence.push(ev(
+            format!("{} local reads", t.qualified()),
+            per_node(&loads, |l| l.reads, num),
+        ));
         f.fixes.push(Fix::Cql {
             statement: alter_table(t, &format!("compression = {}", cql_map(&[("class", compression_class(t)), ("chunk_length_in_kb", "16".to_string())]))),
             safety: Safety::Unsafe,
@@ -930,7 +1124,9 @@ fn compression_disabled(ctx: &ClusterCtx, em: &mut Emitter) {
             continue;
         }
         let loads = table_load(ctx.snapshot, t);
-        let Some((size, node)) = max_of(&loads, |l| l.live_bytes) else { continue };
+        let Some((size, node)) = max_of(&loads, |l| l.live_bytes) else {
+            continue;
+        };
         if size < min {
             continue;
         }
@@ -938,8 +1134,18 @@ fn compression_disabled(ctx: &ClusterCtx, em: &mut Emitter) {
             format!("{} is stored uncompressed and holds {} on {node}: LZ4 typically halves that and lets the page cache hold twice as much of it", t.qualified(), bytes(size)),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} compression", t.qualified()), t.options.get("compression").map(|v| v.to_string()).unwrap_or_default(), "LZ4Compressor, 16 KiB chunks"));
-        f.evidence.push(ev(format!("{} live size per node", t.qualified()), per_node(&loads, |l| l.live_bytes, bytes)));
+        f.evidence.push(ev_expect(
+            format!("{} compression", t.qualified()),
+            t.options
+                .get("compression")
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            "LZ4Compressor, 16 KiB chunks",
+        ));
+        f.evidence.push(ev(
+            format!("{} live size per node", t.qualified()),
+            per_node(&loads, |l| l.live_bytes, bytes),
+        ));
         f.fixes.push(Fix::Cql {
             statement: alter_table(t, "compression = {'class': 'LZ4Compressor', 'chunk_length_in_kb': '16'}"),
             safety: Safety::Unsafe,
@@ -949,7 +1155,11 @@ fn compression_disabled(ctx: &ClusterCtx, em: &mut Emitter) {
 }
 
 fn default_fp(t: &Table) -> f64 {
-    if t.compaction_class() == Some("LeveledCompactionStrategy") { 0.1 } else { 0.01 }
+    if t.compaction_class() == Some("LeveledCompactionStrategy") {
+        0.1
+    } else {
+        0.01
+    }
 }
 
 fn fp_chance(t: &Table) -> Option<f64> {
@@ -971,7 +1181,8 @@ fn bloom_too_loose(ctx: &ClusterCtx, em: &mut Emitter) {
         }
         let false_ratio = max_of(&loads, |l| l.bloom_false_ratio);
         let sst = max_of(&loads, |l| l.sstables_per_read_p99);
-        let hurts = false_ratio.as_ref().is_some_and(|(v, _)| *v >= max_false) || sst.as_ref().is_some_and(|(v, _)| *v >= min_sst);
+        let hurts = false_ratio.as_ref().is_some_and(|(v, _)| *v >= max_false)
+            || sst.as_ref().is_some_and(|(v, _)| *v >= min_sst);
         if !hurts {
             continue;
         }
@@ -982,7 +1193,8 @@ fn bloom_too_loose(ctx: &ClusterCtx, em: &mut Emitter) {
                 fp,
                 def,
                 [
-                    false_ratio.map(|(v, n)| format!("false-positive ratio {:.0} % on {n}", v * 100.0)),
+                    false_ratio
+                        .map(|(v, n)| format!("false-positive ratio {:.0} % on {n}", v * 100.0)),
                     sst.map(|(v, n)| format!("p99 {} SSTables per read on {n}", num(v))),
                 ]
                 .into_iter()
@@ -992,9 +1204,19 @@ fn bloom_too_loose(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} bloom_filter_fp_chance", t.qualified()), fp.to_string(), def.to_string()));
-        f.evidence.push(ev(format!("{} bloom filter false ratio", t.qualified()), per_node(&loads, |l| l.bloom_false_ratio, |v| format!("{v:.3}"))));
-        f.evidence.push(ev(format!("{} SSTables per read p99", t.qualified()), per_node(&loads, |l| l.sstables_per_read_p99, num)));
+        f.evidence.push(ev_expect(
+            format!("{} bloom_filter_fp_chance", t.qualified()),
+            fp.to_string(),
+            def.to_string(),
+        ));
+        f.evidence.push(ev(
+            format!("{} bloom filter false ratio", t.qualified()),
+            per_node(&loads, |l| l.bloom_false_ratio, |v| format!("{v:.3}")),
+        ));
+        f.evidence.push(ev(
+            format!("{} SSTables per read p99", t.qualified()),
+            per_node(&loads, |l| l.sstables_per_read_p99, num),
+        ));
         f.fixes.push(Fix::Cql {
             statement: alter_table(t, &format!("bloom_filter_fp_chance = {def}")),
             safety: Safety::Unsafe,
@@ -1011,11 +1233,15 @@ fn bloom_wasted(ctx: &ClusterCtx, em: &mut Emitter) {
         if fp >= max_fp {
             continue;
         }
-        let loads: Vec<NodeLoad> = table_load(ctx.snapshot, t).into_iter().filter(|l| l.from_metrics).collect();
+        let loads: Vec<NodeLoad> = table_load(ctx.snapshot, t)
+            .into_iter()
+            .filter(|l| l.from_metrics)
+            .collect();
         if loads.is_empty() {
             continue;
         }
-        let reads = total(&loads, |l| l.reads).unwrap_or(0.0) + total(&loads, |l| l.range_reads).unwrap_or(0.0);
+        // Range scans never consult bloom filters: only single-partition reads count.
+        let reads = total(&loads, |l| l.reads).unwrap_or(0.0);
         let writes = total(&loads, |l| l.writes).unwrap_or(0.0);
         if reads > 0.0 || writes < min_writes {
             continue;
@@ -1031,9 +1257,19 @@ fn bloom_wasted(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} bloom_filter_fp_chance", t.qualified()), fp.to_string(), ">= 0.01"));
-        f.evidence.push(ev(format!("{} local reads", t.qualified()), per_node(&loads, |l| l.reads, num)));
-        f.evidence.push(ev(format!("{} local writes", t.qualified()), per_node(&loads, |l| l.writes, num)));
+        f.evidence.push(ev_expect(
+            format!("{} bloom_filter_fp_chance", t.qualified()),
+            fp.to_string(),
+            ">= 0.01",
+        ));
+        f.evidence.push(ev(
+            format!("{} local reads", t.qualified()),
+            per_node(&loads, |l| l.reads, num),
+        ));
+        f.evidence.push(ev(
+            format!("{} local writes", t.qualified()),
+            per_node(&loads, |l| l.writes, num),
+        ));
         f.fixes.push(Fix::Cql {
             statement: alter_table(t, "bloom_filter_fp_chance = 0.1"),
             safety: Safety::Unsafe,
@@ -1044,18 +1280,37 @@ fn bloom_wasted(ctx: &ClusterCtx, em: &mut Emitter) {
 
 fn speculative_retry(ctx: &ClusterCtx, em: &mut Emitter) {
     let v = oldest_version(ctx.snapshot);
-    let default = if v >= Version::V4_0 { "99p" } else { "99PERCENTILE" };
+    let default = if v >= Version::V4_0 {
+        "99p"
+    } else {
+        "99PERCENTILE"
+    };
     for t in user_tables(ctx.snapshot) {
-        let Some(sr) = t.options.get("speculative_retry").and_then(|v| v.as_str()) else { continue };
+        let Some(sr) = t.options.get("speculative_retry").and_then(|v| v.as_str()) else {
+            continue;
+        };
         let upper = sr.trim().to_ascii_uppercase();
         let (sev, msg) = match upper.as_str() {
-            "ALWAYS" => (Severity::Warning, "sends every read to an extra replica, adding up to a replica's worth of read load"),
-            "NONE" => (Severity::Info, "never retries a slow replica, so one replica's GC pause or busy disk shows in the client's p99"),
+            "ALWAYS" => (
+                Severity::Warning,
+                "sends every read to an extra replica, adding up to a replica's worth of read load",
+            ),
+            "NONE" => (
+                Severity::Info,
+                "never retries a slow replica, so one replica's GC pause or busy disk shows in the client's p99",
+            ),
             _ => continue,
         };
-        let f = em.subject(&t.qualified()).emit(format!("{} has speculative_retry {sr}: it {msg}", t.qualified()), None);
+        let f = em.subject(&t.qualified()).emit(
+            format!("{} has speculative_retry {sr}: it {msg}", t.qualified()),
+            None,
+        );
         f.severity = sev;
-        f.evidence.push(ev_expect(format!("{} speculative_retry", t.qualified()), sr, default));
+        f.evidence.push(ev_expect(
+            format!("{} speculative_retry", t.qualified()),
+            sr,
+            default,
+        ));
         f.fixes.push(Fix::Cql {
             statement: alter_table(t, &format!("speculative_retry = {}", cql_str(default))),
             safety: Safety::Safe,
@@ -1104,10 +1359,22 @@ fn gc_grace_short(ctx: &ClusterCtx, em: &mut Emitter) {
             if ttl_twcs {
                 f.severity = Severity::Info;
             }
-            let target = if ttl_twcs { hint_window } else { DEFAULT_GC_GRACE };
-            f.evidence.push(ev_expect(format!("{} gc_grace_seconds", t.qualified()), gc.to_string(), format!(">= {target}")));
-            f.evidence.push(ev("max_hint_window", format!("{} ({hint_window} s)", duration(hint_window))));
-            f.evidence.push(ev(format!("{} replication", ks.name), r.describe()));
+            let target = if ttl_twcs {
+                hint_window
+            } else {
+                DEFAULT_GC_GRACE
+            };
+            f.evidence.push(ev_expect(
+                format!("{} gc_grace_seconds", t.qualified()),
+                gc.to_string(),
+                format!(">= {target}"),
+            ));
+            f.evidence.push(ev(
+                "max_hint_window",
+                format!("{} ({hint_window} s)", duration(hint_window)),
+            ));
+            f.evidence
+                .push(ev(format!("{} replication", ks.name), r.describe()));
             f.fixes.push(Fix::Cql {
                 statement: alter_table(t, &format!("gc_grace_seconds = {target}")),
                 safety: Safety::Safe,
@@ -1138,7 +1405,10 @@ fn gc_grace_long(ctx: &ClusterCtx, em: &mut Emitter) {
                 t.qualified(),
                 duration(gc),
                 match &worst {
-                    Some((v, n)) if heavy => format!(" and reads already scan {} tombstones at p99 on {n}", num(*v)),
+                    Some((v, n)) if heavy => format!(
+                        " and reads already scan {} tombstones at p99 on {n}",
+                        num(*v)
+                    ),
                     _ => String::new(),
                 }
             ),
@@ -1147,9 +1417,16 @@ fn gc_grace_long(ctx: &ClusterCtx, em: &mut Emitter) {
         if heavy {
             f.severity = Severity::Warning;
         }
-        f.evidence.push(ev_expect(format!("{} gc_grace_seconds", t.qualified()), gc.to_string(), format!("<= {max}")));
+        f.evidence.push(ev_expect(
+            format!("{} gc_grace_seconds", t.qualified()),
+            gc.to_string(),
+            format!("<= {max}"),
+        ));
         if worst.is_some() {
-            f.evidence.push(ev(format!("{} tombstones per read p99", t.qualified()), per_node(&loads, |l| l.tombstones_p99, num)));
+            f.evidence.push(ev(
+                format!("{} tombstones per read p99", t.qualified()),
+                per_node(&loads, |l| l.tombstones_p99, num),
+            ));
         }
         f.fixes.push(Fix::Cql {
             statement: alter_table(t, &format!("gc_grace_seconds = {DEFAULT_GC_GRACE}")),
@@ -1170,7 +1447,9 @@ fn ttl_gc_grace(ctx: &ClusterCtx, em: &mut Emitter) {
         }
         let loads = table_load(ctx.snapshot, t);
         let no_deletes_seen = loads.iter().any(|l| l.tombstones_p99.is_some())
-            && loads.iter().all(|l| l.tombstones_p99.is_none_or(|v| v <= 1.0));
+            && loads
+                .iter()
+                .all(|l| l.tombstones_p99.is_none_or(|v| v <= 1.0));
         let f = em.subject(&t.qualified()).emit(
             format!(
                 "{} expires rows after {} but keeps their tombstones {} more (gc_grace_seconds {gc}): disk holds {:.1}× the TTL's worth of data",
@@ -1184,10 +1463,20 @@ fn ttl_gc_grace(ctx: &ClusterCtx, em: &mut Emitter) {
         if no_deletes_seen {
             f.confidence += 0.1;
         }
-        f.evidence.push(ev(format!("{} default_time_to_live", t.qualified()), format!("{ttl} ({})", duration(ttl))));
-        f.evidence.push(ev_expect(format!("{} gc_grace_seconds", t.qualified()), format!("{gc} ({})", duration(gc)), format!("{hint_window} (max_hint_window) for an insert-only TTL table")));
+        f.evidence.push(ev(
+            format!("{} default_time_to_live", t.qualified()),
+            format!("{ttl} ({})", duration(ttl)),
+        ));
+        f.evidence.push(ev_expect(
+            format!("{} gc_grace_seconds", t.qualified()),
+            format!("{gc} ({})", duration(gc)),
+            format!("{hint_window} (max_hint_window) for an insert-only TTL table"),
+        ));
         if loads.iter().any(|l| l.tombstones_p99.is_some()) {
-            f.evidence.push(ev(format!("{} tombstones per read p99", t.qualified()), per_node(&loads, |l| l.tombstones_p99, num)));
+            f.evidence.push(ev(
+                format!("{} tombstones per read p99", t.qualified()),
+                per_node(&loads, |l| l.tombstones_p99, num),
+            ));
         }
         f.fixes.push(Fix::Cql {
             statement: alter_table(t, &format!("gc_grace_seconds = {hint_window}")),
@@ -1199,7 +1488,9 @@ fn ttl_gc_grace(ctx: &ClusterCtx, em: &mut Emitter) {
 
 fn too_many_tables(ctx: &ClusterCtx, em: &mut Emitter) {
     let max = ctx.meta.param("max_tables") as usize;
-    let mut per_ks: Vec<(String, usize)> = user_keyspaces(ctx.snapshot).map(|k| (k.name.clone(), k.tables.len())).collect();
+    let mut per_ks: Vec<(String, usize)> = user_keyspaces(ctx.snapshot)
+        .map(|k| (k.name.clone(), k.tables.len()))
+        .collect();
     let n: usize = per_ks.iter().map(|(_, c)| c).sum();
     if n <= max {
         return;
@@ -1209,9 +1500,23 @@ fn too_many_tables(ctx: &ClusterCtx, em: &mut Emitter) {
         format!("the cluster has {n} user tables and views (more than {max}): each costs memory and flush/compaction work on every node"),
         None,
     );
-    f.evidence.push(ev_expect("user tables", n.to_string(), format!("<= {max}")));
-    f.evidence.push(ev("largest keyspaces", per_ks.iter().take(5).map(|(k, c)| format!("{k}: {c}")).collect::<Vec<_>>().join(", ")));
-    if let Some(n0) = ctx.snapshot.nodes.iter().find(|n| n.version >= Version::V4_1 && n.config.is_some()) {
+    f.evidence
+        .push(ev_expect("user tables", n.to_string(), format!("<= {max}")));
+    f.evidence.push(ev(
+        "largest keyspaces",
+        per_ks
+            .iter()
+            .take(5)
+            .map(|(k, c)| format!("{k}: {c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
+    if let Some(n0) = ctx
+        .snapshot
+        .nodes
+        .iter()
+        .find(|n| n.version >= Version::V4_1 && n.config.is_some())
+    {
         let cfg = n0.config.as_ref().expect("checked");
         f.fixes.push(Fix::SetConfig {
             file: cfg.file.path.clone(),
@@ -1239,10 +1544,21 @@ fn read_repair_chance(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} dclocal_read_repair_chance", t.qualified()), dc.to_string(), "0"));
-        f.evidence.push(ev_expect(format!("{} read_repair_chance", t.qualified()), global.to_string(), "0"));
+        f.evidence.push(ev_expect(
+            format!("{} dclocal_read_repair_chance", t.qualified()),
+            dc.to_string(),
+            "0",
+        ));
+        f.evidence.push(ev_expect(
+            format!("{} read_repair_chance", t.qualified()),
+            global.to_string(),
+            "0",
+        ));
         f.fixes.push(Fix::Cql {
-            statement: alter_table(t, "dclocal_read_repair_chance = 0.0 AND read_repair_chance = 0.0"),
+            statement: alter_table(
+                t,
+                "dclocal_read_repair_chance = 0.0 AND read_repair_chance = 0.0",
+            ),
             safety: Safety::Safe,
             description: "rely on repair; required before the 4.0 upgrade anyway".into(),
         });
@@ -1258,9 +1574,16 @@ fn durable_writes(ctx: &ClusterCtx, em: &mut Emitter) {
             format!("keyspace {} has durable_writes = false: its writes skip the commit log and are lost when a node crashes before flushing", ks.name),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} durable_writes", ks.name), "false", "true"));
+        f.evidence.push(ev_expect(
+            format!("{} durable_writes", ks.name),
+            "false",
+            "true",
+        ));
         f.fixes.push(Fix::Cql {
-            statement: format!("ALTER KEYSPACE {} WITH durable_writes = true", ident(&ks.name)),
+            statement: format!(
+                "ALTER KEYSPACE {} WITH durable_writes = true",
+                ident(&ks.name)
+            ),
             safety: Safety::Safe,
             description: "writes go through the commit log again".into(),
         });

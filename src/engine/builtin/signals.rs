@@ -24,7 +24,11 @@ pub const FULL_WINDOW_S: f64 = 300.0;
 // ---------------------------------------------------------------------------------------
 // Evidence
 
-pub fn ev(name: impl Into<String>, observed: impl Into<String>, expected: Option<String>) -> Evidence {
+pub fn ev(
+    name: impl Into<String>,
+    observed: impl Into<String>,
+    expected: Option<String>,
+) -> Evidence {
     Evidence {
         name: name.into(),
         observed: observed.into(),
@@ -42,14 +46,13 @@ pub fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         return format!("{}", v as i64);
     }
-    let s = if v.abs() >= 100.0 {
+    if v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
         format!("{v:.2}")
     } else {
         format!("{v:.4}")
-    };
-    s
+    }
 }
 
 pub fn pct(ratio: f64) -> String {
@@ -69,7 +72,14 @@ pub fn setting_ev(node: &Node, name: &str, expected: Option<String>) -> Option<E
         observed: if s.is_explicit() {
             s.display.clone()
         } else {
-            format!("{} (default)", if s.display.is_empty() { "unset" } else { &s.display })
+            format!(
+                "{} (default)",
+                if s.display.is_empty() {
+                    "unset"
+                } else {
+                    &s.display
+                }
+            )
         },
         expected,
         location: s.line.map(|line| Location {
@@ -118,12 +128,25 @@ pub fn any_heap(node: &Node) -> Option<f64> {
 /// `setting: value` in the node's cassandra.yaml, written in that file's names and units.
 /// A node whose settings came from `system_views.settings` has no file: the fix then names
 /// `system_views.settings@NODE`, is shown, and cannot be patched.
-pub fn set_config(node: &Node, setting: &str, value: &str, safety: Safety, description: &str) -> Option<Fix> {
+pub fn set_config(
+    node: &Node,
+    setting: &str,
+    value: &str,
+    safety: Safety,
+    description: &str,
+) -> Option<Fix> {
     set_fix(node.config.as_ref()?, setting, value, safety, description)
 }
 
 /// Pushes a config fix when the node has a config to point at.
-pub fn push_config_fix(f: &mut Finding, node: &Node, setting: &str, value: &str, safety: Safety, description: &str) {
+pub fn push_config_fix(
+    f: &mut Finding,
+    node: &Node,
+    setting: &str,
+    value: &str,
+    safety: Safety,
+    description: &str,
+) {
     if let Some(fix) = set_config(node, setting, value, safety, description) {
         f.fixes.push(fix);
     }
@@ -157,7 +180,10 @@ impl TableValue {
         format!("{}.{}", self.keyspace, self.table)
     }
     pub fn scope(&self) -> [(&str, &str); 2] {
-        [("keyspace", self.keyspace.as_str()), ("table", self.table.as_str())]
+        [
+            ("keyspace", self.keyspace.as_str()),
+            ("table", self.table.as_str()),
+        ]
     }
 }
 
@@ -168,7 +194,11 @@ pub fn user_tables(m: &Metrics, name: &str) -> Vec<TableValue> {
         .filter_map(|(scope, value)| {
             let get = |k: &str| scope.iter().find(|(l, _)| l == k).map(|(_, v)| v.clone());
             let (keyspace, table) = (get("keyspace")?, get("table")?);
-            (!is_system_keyspace(&keyspace)).then_some(TableValue { keyspace, table, value })
+            (!is_system_keyspace(&keyspace)).then_some(TableValue {
+                keyspace,
+                table,
+                value,
+            })
         })
         .collect()
 }
@@ -188,11 +218,16 @@ pub struct Hist {
 
 /// Reads `<base>.p50<suffix>`, `.p99<suffix>` and `.count`.
 pub fn hist(m: &Metrics, base: &str, suffix: &str, scope: &[(&str, &str)]) -> Hist {
-    let get = |stat: &str| m.get(&format!("{base}.{stat}{suffix}"), scope).filter(|v| v.is_finite());
+    let get = |stat: &str| {
+        m.get(&format!("{base}.{stat}{suffix}"), scope)
+            .filter(|v| v.is_finite())
+    };
     Hist {
         p50: get("p50"),
         p99: get("p99"),
-        count: m.get(&format!("{base}.count"), scope).filter(|v| v.is_finite()),
+        count: m
+            .get(&format!("{base}.count"), scope)
+            .filter(|v| v.is_finite()),
     }
 }
 
@@ -276,7 +311,9 @@ pub fn colocated<'a>(snapshot: &'a Snapshot, node: &'a Node) -> Vec<&'a Node> {
         (Some(h), Some(ram)) if !generic(h) => snapshot
             .nodes
             .iter()
-            .filter(|n| n.host.hostname.as_deref() == Some(h.as_str()) && n.host.ram_bytes == Some(ram))
+            .filter(|n| {
+                n.host.hostname.as_deref() == Some(h.as_str()) && n.host.ram_bytes == Some(ram)
+            })
             .collect(),
         _ => vec![node],
     }
@@ -289,7 +326,9 @@ pub fn stock_heap(ram: f64) -> f64 {
 
 /// The running heap (`jvm.heap.max_bytes`), when the metrics have one.
 pub fn running_heap(node: &Node) -> Option<f64> {
-    node.metrics.get::<&str, &str>("jvm.heap.max_bytes", &[]).filter(|v| v.is_finite() && *v > 0.0)
+    node.metrics
+        .get::<&str, &str>("jvm.heap.max_bytes", &[])
+        .filter(|v| v.is_finite() && *v > 0.0)
 }
 
 /// True when the node's options files or cassandra-env.sh set a heap within 2 % of `running`:
@@ -327,7 +366,10 @@ pub fn heap_fixes(node: &Node, target: f64, why: &str) -> Vec<Fix> {
                         remove: Some(o.parsed.text.clone()),
                         line: Some(o.line),
                         safety: Safety::Unsafe,
-                        description: format!("replace `{}` with `{new}` ({why}; restart node by node)", o.parsed.text),
+                        description: format!(
+                            "replace `{}` with `{new}` ({why}; restart node by node)",
+                            o.parsed.text
+                        ),
                     }
                 })
                 .collect()
@@ -364,11 +406,22 @@ mod tests {
 
     #[test]
     fn a_p99_over_few_reads_needs_the_median() {
-        let h = Hist { p50: Some(1.0), p99: Some(5000.0), count: Some(12.0) };
+        let h = Hist {
+            p50: Some(1.0),
+            p99: Some(5000.0),
+            count: Some(12.0),
+        };
         assert_eq!(judge_sample(&h, 1000.0, 100.0), Sample::Noise);
-        let h = Hist { p50: Some(2000.0), ..h };
+        let h = Hist {
+            p50: Some(2000.0),
+            ..h
+        };
         assert_eq!(judge_sample(&h, 1000.0, 100.0), Sample::FewButMedianAgrees);
-        let h = Hist { count: Some(500.0), p50: Some(1.0), ..h };
+        let h = Hist {
+            count: Some(500.0),
+            p50: Some(1.0),
+            ..h
+        };
         assert_eq!(judge_sample(&h, 1000.0, 100.0), Sample::Enough);
     }
 

@@ -11,9 +11,12 @@ use crate::engine::{ClusterCtx, Emitter, Family, Fix, Need, Safety, Severity};
 use crate::model::Snapshot;
 use crate::model::schema::Table;
 
-const TWCS_REF: &str = "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/twcs.html";
-const LCS_REF: &str = "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/lcs.html";
-const STCS_REF: &str = "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/stcs.html";
+const TWCS_REF: &str =
+    "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/twcs.html";
+const LCS_REF: &str =
+    "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/lcs.html";
+const STCS_REF: &str =
+    "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/stcs.html";
 const UCS_REF: &str = "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/ucs.html (5.0)";
 
 pub static RULES: &[Builtin] = &[
@@ -33,7 +36,11 @@ pub static RULES: &[Builtin] = &[
         why: "Rows written with one TTL expire in the order they were written. STCS and LCS mix old and new rows in the same SSTables, so expired data is only dropped when compaction happens to rewrite it: disk holds far more than the TTL's worth, and compaction keeps rewriting data that is about to expire. TimeWindowCompactionStrategy groups writes by time window and drops a whole SSTable once all of it has expired, with no rewrite at all.",
         evidence: "default_time_to_live > 0, compaction class, a clustering column of type timestamp/timeuuid/date or a time bucket in the partition key; writes against reads and tombstones per read (metrics or virtual tables) for the append-only shape. The window aims at about target_windows windows per TTL (operators' 20–30; Jeff Jirsa's TWCS guidance: fewer than 50). Confidence drops to 0.65 without workload data.",
         fix: "ALTER TABLE … WITH compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': …, 'compaction_window_size': …} with the computed window. Existing SSTables are re-bucketed by their newest timestamp: expect one round of compaction. Do not mix in updates or deletes of old rows, and read recent windows (queries bounded in time). On 5.0 UCS is the documented general-purpose choice, but it does not group by time; TWCS stays the better fit for pure TTL time series.",
-        references: &[TWCS_REF, "https://github.com/jeffjirsa/twcs (fewer than 50 windows per TTL)", UCS_REF],
+        references: &[
+            TWCS_REF,
+            "https://github.com/jeffjirsa/twcs (fewer than 50 windows per TTL)",
+            UCS_REF,
+        ],
         check: Scope::Cluster(ttl_without_twcs),
     },
     Builtin {
@@ -85,12 +92,19 @@ pub static RULES: &[Builtin] = &[
         impact: 0.5,
         confidence: 0.8,
         needs: &[Need::Schema],
-        params: &[("max_windows", 50.0), ("min_windows", 4.0), ("target_windows", 25.0)],
+        params: &[
+            ("max_windows", 50.0),
+            ("min_windows", 4.0),
+            ("target_windows", 25.0),
+        ],
         summary: "A TWCS window that gives more than 50 or fewer than 4 windows over the table's TTL.",
         why: "TWCS keeps about one SSTable per window: with hundreds of windows a time-range read touches hundreds of SSTables and the strategy tracks many files; with a window close to the TTL an SSTable only expires when its newest row does, so data lives up to TTL + window and disk holds far more than the TTL's worth.",
         evidence: "compaction_window_unit and compaction_window_size against default_time_to_live.",
         fix: "ALTER TABLE with the window the rule computes (about 25 windows per TTL).",
-        references: &[TWCS_REF, "https://github.com/jeffjirsa/twcs (fewer than 50 windows per TTL)"],
+        references: &[
+            TWCS_REF,
+            "https://github.com/jeffjirsa/twcs (fewer than 50 windows per TTL)",
+        ],
         check: Scope::Cluster(twcs_window_mismatch),
     },
     Builtin {
@@ -104,7 +118,12 @@ pub static RULES: &[Builtin] = &[
         impact: 0.7,
         confidence: 0.8,
         needs: &[Need::Schema, Need::NodeTables],
-        params: &[("large_mib", 100.0), ("skew_ratio", 10.0), ("min_skew_mib", 1.0), ("max_buckets", 1024.0)],
+        params: &[
+            ("large_mib", 100.0),
+            ("skew_ratio", 10.0),
+            ("min_skew_mib", 1.0),
+            ("max_buckets", 1024.0),
+        ],
         summary: "A table whose largest partition is large (100 MiB) or far above its mean (skew), with a bucketed primary key to fix it.",
         why: "A partition lives whole on its replicas: a large or hot one concentrates reads, writes, heap (compaction and repair build its index and merge it in one piece) and streaming on a few nodes while others idle; reads that touch it are slow, and above 100 MiB (compaction_large_partition_warning_threshold, the 5.0 partition_size_warn_threshold guardrail's usual setting) compaction logs it as large. Skew means the key does not spread the data: one natural key (a tenant, a device, a day) collects most of it.",
         evidence: "Per node: table.max_partition_size_bytes and table.mean_partition_size_bytes (else system_views.max_partition_size, in MiB rounded up, with system.size_estimates' mean) and the partition count. Warning when the largest partition reaches large_mib; info when it is skew_ratio times the node's mean and at least min_skew_mib (Cassandra's min_tracked_partition_size). Confidence 0.6 without exporter metrics.",
@@ -120,23 +139,31 @@ pub static RULES: &[Builtin] = &[
 // ---------------------------------------------------------------- helpers
 
 fn is_stcs(t: &Table) -> bool {
-    matches!(t.compaction_class(), None | Some("SizeTieredCompactionStrategy"))
+    matches!(
+        t.compaction_class(),
+        None | Some("SizeTieredCompactionStrategy")
+    )
 }
 
 /// A time dimension the table is ordered or bucketed by: the clustering column of a time
 /// type, or a partition key column that is a time bucket.
 fn time_dimension(t: &Table) -> Option<String> {
-    if let Some(c) = clustering(t).into_iter().find(|c| is_time_type(&c.data_type)) {
+    if let Some(c) = clustering(t)
+        .into_iter()
+        .find(|c| is_time_type(&c.data_type))
+    {
         return Some(format!("clustered by {} ({})", c.name, c.data_type));
     }
     partition_key(t)
         .into_iter()
         .find(|c| {
             is_time_type(&c.data_type)
-                || c.name
-                    .to_ascii_lowercase()
-                    .split('_')
-                    .any(|w| matches!(w, "day" | "date" | "hour" | "month" | "week" | "year" | "minute"))
+                || c.name.to_ascii_lowercase().split('_').any(|w| {
+                    matches!(
+                        w,
+                        "day" | "date" | "hour" | "month" | "week" | "year" | "minute"
+                    )
+                })
         })
         .map(|c| format!("time-bucketed by {} ({})", c.name, c.data_type))
 }
@@ -164,7 +191,13 @@ pub(super) fn read_optimised(t: &Table, v: Version, hdd: bool) -> Vec<Fix> {
 fn tiered(t: &Table, v: Version) -> Fix {
     if v >= Version::V5_0 {
         Fix::Cql {
-            statement: alter_compaction(t, &[("class", "UnifiedCompactionStrategy"), ("scaling_parameters", "T4")]),
+            statement: alter_compaction(
+                t,
+                &[
+                    ("class", "UnifiedCompactionStrategy"),
+                    ("scaling_parameters", "T4"),
+                ],
+            ),
             safety: Safety::Unsafe,
             description: "UCS tiered (T4 ≈ STCS) with sharded compactions".into(),
         }
@@ -206,22 +239,42 @@ pub(super) fn bucketed_table(s: &Snapshot, t: &Table, buckets: u32, sequential: 
     let mut columns: Vec<ColumnDef> = partition_key(t).into_iter().map(ColumnDef::of).collect();
     let mut clustering_cols: Vec<(String, bool)> = ck
         .iter()
-        .map(|c| (c.name.clone(), c.clustering_order.as_deref() == Some("desc")))
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.clustering_order.as_deref() == Some("desc"),
+            )
+        })
         .collect();
     let mut new_pk = pk.clone();
     let how;
     let mut bucket = None;
     if let Some(tc) = ck.iter().find(|c| is_time_type(&c.data_type)) {
         let has_day = partition_key(t).iter().any(|c| {
-            c.data_type == "date" || c.name.to_ascii_lowercase().split('_').any(|w| matches!(w, "day" | "date"))
+            c.data_type == "date"
+                || c.name
+                    .to_ascii_lowercase()
+                    .split('_')
+                    .any(|w| matches!(w, "day" | "date"))
         });
         let (name, ty, unit) = if has_day {
-            (free_name(t, &["hour_bucket", "hour_slot"]), "timestamp", "hour")
+            (
+                free_name(t, &["hour_bucket", "hour_slot"]),
+                "timestamp",
+                "hour",
+            )
         } else {
             (free_name(t, &["day_bucket", "day_slot"]), "date", "day")
         };
-        how = format!("{name} = {} truncated to the {unit}; a read of one logical partition queries each {unit} it spans", tc.name);
-        columns.push(ColumnDef { name: name.clone(), data_type: ty.into(), is_static: false });
+        how = format!(
+            "{name} = {} truncated to the {unit}; a read of one logical partition queries each {unit} it spans",
+            tc.name
+        );
+        columns.push(ColumnDef {
+            name: name.clone(),
+            data_type: ty.into(),
+            is_static: false,
+        });
         bucket = Some(name.clone());
         new_pk.push(name);
     } else if let Some(first) = ck.first() {
@@ -239,15 +292,25 @@ pub(super) fn bucketed_table(s: &Snapshot, t: &Table, buckets: u32, sequential: 
                 first.name
             )
         };
-        columns.push(ColumnDef { name: name.clone(), data_type: "int".into(), is_static: false });
+        columns.push(ColumnDef {
+            name: name.clone(),
+            data_type: "int".into(),
+            is_static: false,
+        });
         bucket = Some(name.clone());
         new_pk.push(name);
     } else {
         // One row per partition: only its cells can be large. Split the value into chunks.
         let name = free_name(t, &["chunk", "part"]);
-        how = format!("one row per chunk: split the large value into pieces of at most 1 MiB keyed by {name}");
+        how = format!(
+            "one row per chunk: split the large value into pieces of at most 1 MiB keyed by {name}"
+        );
         clustering_cols.push((name.clone(), false));
-        columns.push(ColumnDef { name: name.clone(), data_type: "int".into(), is_static: false });
+        columns.push(ColumnDef {
+            name: name.clone(),
+            data_type: "int".into(),
+            is_static: false,
+        });
     }
     columns.extend(ck.iter().map(|c| ColumnDef::of(c)));
     columns.extend(
@@ -264,7 +327,11 @@ pub(super) fn bucketed_table(s: &Snapshot, t: &Table, buckets: u32, sequential: 
         columns,
         partition_key: new_pk,
         clustering: clustering_cols,
-        options: if ttl > 0 { vec![format!("default_time_to_live = {ttl}")] } else { Vec::new() },
+        options: if ttl > 0 {
+            vec![format!("default_time_to_live = {ttl}")]
+        } else {
+            Vec::new()
+        },
     };
     Bucketed {
         statement: new.render(),
@@ -281,11 +348,20 @@ fn ttl_without_twcs(ctx: &ClusterCtx, em: &mut Emitter) {
     let v = oldest_version(ctx.snapshot);
     for t in user_tables(ctx.snapshot) {
         let ttl = default_ttl(t);
-        let class = t.compaction_class().unwrap_or("SizeTieredCompactionStrategy");
-        if ttl <= 0 || !matches!(class, "SizeTieredCompactionStrategy" | "LeveledCompactionStrategy") {
+        let class = t
+            .compaction_class()
+            .unwrap_or("SizeTieredCompactionStrategy");
+        if ttl <= 0
+            || !matches!(
+                class,
+                "SizeTieredCompactionStrategy" | "LeveledCompactionStrategy"
+            )
+        {
             continue;
         }
-        let Some(time) = time_dimension(t) else { continue };
+        let Some(time) = time_dimension(t) else {
+            continue;
+        };
         let loads = table_load(ctx.snapshot, t);
         let reads = total(&loads, |l| l.reads);
         let writes = total(&loads, |l| l.writes);
@@ -306,7 +382,10 @@ fn ttl_without_twcs(ctx: &ClusterCtx, em: &mut Emitter) {
                 if w >= r {
                     f.confidence += 0.05;
                 }
-                f.evidence.push(ev(format!("{} local writes / reads", t.qualified()), format!("{} / {}", num(w), num(r))));
+                f.evidence.push(ev(
+                    format!("{} local writes / reads", t.qualified()),
+                    format!("{} / {}", num(w), num(r)),
+                ));
             }
             _ => f.confidence = 0.65,
         }
@@ -314,12 +393,30 @@ fn ttl_without_twcs(ctx: &ClusterCtx, em: &mut Emitter) {
             if *tv > 1.0 {
                 f.confidence -= 0.15;
             }
-            f.evidence.push(ev(format!("{} tombstones per read p99 (max)", t.qualified()), format!("{} on {node}", num(*tv))));
+            f.evidence.push(ev(
+                format!("{} tombstones per read p99 (max)", t.qualified()),
+                format!("{} on {node}", num(*tv)),
+            ));
         }
-        f.evidence.push(ev_expect(format!("{} compaction", t.qualified()), class, "TimeWindowCompactionStrategy"));
-        f.evidence.push(ev(format!("{} default_time_to_live", t.qualified()), format!("{ttl} ({})", duration(ttl))));
-        f.evidence.push(ev(format!("{} time dimension", t.qualified()), time));
-        f.evidence.push(ev(format!("{} TWCS window", t.qualified()), format!("{size} {unit}: {} windows over the TTL (target {})", num((windows * 10.0).round() / 10.0), num(target))));
+        f.evidence.push(ev_expect(
+            format!("{} compaction", t.qualified()),
+            class,
+            "TimeWindowCompactionStrategy",
+        ));
+        f.evidence.push(ev(
+            format!("{} default_time_to_live", t.qualified()),
+            format!("{ttl} ({})", duration(ttl)),
+        ));
+        f.evidence
+            .push(ev(format!("{} time dimension", t.qualified()), time));
+        f.evidence.push(ev(
+            format!("{} TWCS window", t.qualified()),
+            format!(
+                "{size} {unit}: {} windows over the TTL (target {})",
+                num((windows * 10.0).round() / 10.0),
+                num(target)
+            ),
+        ));
         f.fixes.push(Fix::Cql {
             statement: twcs_fix_statement(t, unit, size),
             safety: Safety::Unsafe,
@@ -345,14 +442,20 @@ fn stcs_headroom(ctx: &ClusterCtx, em: &mut Emitter) {
         }
         let mut worst: Option<(f64, f64, String)> = None;
         for n in &ctx.snapshot.nodes {
-            let Some(disk) = data_disk_bytes(n) else { continue };
-            let Some(size) = node_load(n, t).live_bytes else { continue };
+            let Some(disk) = data_disk_bytes(n) else {
+                continue;
+            };
+            let Some(size) = node_load(n, t).live_bytes else {
+                continue;
+            };
             let frac = size / disk;
             if frac >= max_frac && worst.as_ref().is_none_or(|w| frac > w.0 / w.1) {
                 worst = Some((size, disk, n.id.clone()));
             }
         }
-        let Some((size, disk, node)) = worst else { continue };
+        let Some((size, disk, node)) = worst else {
+            continue;
+        };
         let f = em.subject(&t.qualified()).emit(
             format!(
                 "{} holds {} on {node}, {:.0} % of its {} data disk, under size-tiered compaction: compacting its largest tier needs about as much free space again",
@@ -363,8 +466,13 @@ fn stcs_headroom(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} live size on {node}", t.qualified()), bytes(size), format!("< {:.0} % of the data disk", max_frac * 100.0)));
-        f.evidence.push(ev(format!("{node} data disk size"), bytes(disk)));
+        f.evidence.push(ev_expect(
+            format!("{} live size on {node}", t.qualified()),
+            bytes(size),
+            format!("< {:.0} % of the data disk", max_frac * 100.0),
+        ));
+        f.evidence
+            .push(ev(format!("{node} data disk size"), bytes(disk)));
         let mut fixes = Vec::new();
         if v >= Version::V5_0 {
             fixes.push(tiered(t, v));
@@ -378,9 +486,12 @@ fn stcs_headroom(ctx: &ClusterCtx, em: &mut Emitter) {
         }
         if fixes.is_empty() {
             fixes.push(Fix::Os {
-                command: format!("df -h  # on {node}: add data disk capacity before the next large compaction"),
+                command: format!(
+                    "df -h  # on {node}: add data disk capacity before the next large compaction"
+                ),
                 safety: Safety::DisplayOnly,
-                description: "on spinning disks LCS is not an option: add capacity (or nodes)".into(),
+                description: "on spinning disks LCS is not an option: add capacity (or nodes)"
+                    .into(),
             });
         }
         f.fixes.extend(fixes);
@@ -402,10 +513,20 @@ fn twcs_without_ttl(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{} default_time_to_live", t.qualified()), "0", "> 0 with TWCS"));
-        f.evidence.push(ev(format!("{} TWCS window", t.qualified()), duration(w)));
+        f.evidence.push(ev_expect(
+            format!("{} default_time_to_live", t.qualified()),
+            "0",
+            "> 0 with TWCS",
+        ));
+        f.evidence
+            .push(ev(format!("{} TWCS window", t.qualified()), duration(w)));
         let mut fix = tiered(t, v);
-        if let Fix::Cql { safety, description, .. } = &mut fix {
+        if let Fix::Cql {
+            safety,
+            description,
+            ..
+        } = &mut fix
+        {
             *safety = Safety::DisplayOnly;
             *description = format!("if the data never expires: {description}");
         }
@@ -449,11 +570,23 @@ fn twcs_window_mismatch(ctx: &ClusterCtx, em: &mut Emitter) {
             },
             None,
         );
-        f.evidence.push(ev_expect(format!("{} TWCS windows per TTL", t.qualified()), format!("{:.1} ({} windows, TTL {})", windows, duration(w), duration(ttl)), format!("{}–{}", num(min), num(max))));
+        f.evidence.push(ev_expect(
+            format!("{} TWCS windows per TTL", t.qualified()),
+            format!(
+                "{:.1} ({} windows, TTL {})",
+                windows,
+                duration(w),
+                duration(ttl)
+            ),
+            format!("{}–{}", num(min), num(max)),
+        ));
         f.fixes.push(Fix::Cql {
             statement: twcs_fix_statement(t, unit, size),
             safety: Safety::Unsafe,
-            description: format!("{size} {unit} windows: {} per TTL", num(new_windows.round())),
+            description: format!(
+                "{size} {unit} windows: {} per TTL",
+                num(new_windows.round())
+            ),
         });
     }
 }
@@ -468,7 +601,11 @@ fn partition_skew(ctx: &ClusterCtx, em: &mut Emitter) {
         let Some(worst) = loads
             .iter()
             .filter(|l| l.max_partition.is_some())
-            .max_by(|a, b| a.max_partition.partial_cmp(&b.max_partition).unwrap_or(std::cmp::Ordering::Equal))
+            .max_by(|a, b| {
+                a.max_partition
+                    .partial_cmp(&b.max_partition)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
         else {
             continue;
         };
@@ -506,21 +643,35 @@ fn partition_skew(ctx: &ClusterCtx, em: &mut Emitter) {
         f.evidence.push(ev_expect(
             format!("{} max partition size", t.qualified()),
             per_node(&loads, |l| l.max_partition, bytes),
-            if is_large { format!("< {}", bytes(large)) } else { format!("< {}× the mean", num(ratio)) },
+            if is_large {
+                format!("< {}", bytes(large))
+            } else {
+                format!("< {}× the mean", num(ratio))
+            },
         ));
-        f.evidence.push(ev(format!("{} mean partition size", t.qualified()), per_node(&loads, |l| l.mean_partition, bytes)));
+        f.evidence.push(ev(
+            format!("{} mean partition size", t.qualified()),
+            per_node(&loads, |l| l.mean_partition, bytes),
+        ));
         let parts = per_node(&loads, |l| l.partitions, num);
         if !parts.is_empty() {
-            f.evidence.push(ev(format!("{} estimated partitions", t.qualified()), parts));
+            f.evidence
+                .push(ev(format!("{} estimated partitions", t.qualified()), parts));
         }
         let rows = per_node(&loads, |l| l.live_rows_p99.filter(|v| *v > 0.0), num);
         if !rows.is_empty() {
-            f.evidence.push(ev(format!("{} live rows per read p99", t.qualified()), rows));
+            f.evidence.push(ev(
+                format!("{} live rows per read p99", t.qualified()),
+                rows,
+            ));
         }
         f.fixes.push(Fix::Cql {
             statement: b.statement,
             safety: Safety::DisplayOnly,
-            description: format!("new table to migrate to ({buckets} buckets for the largest partition): {}", b.how),
+            description: format!(
+                "new table to migrate to ({buckets} buckets for the largest partition): {}",
+                b.how
+            ),
         });
     }
 }

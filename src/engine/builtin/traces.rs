@@ -18,7 +18,8 @@ use crate::model::schema::Table;
 use crate::model::{Snapshot, TraceSession};
 
 const TRACES: &[Need] = &[Need::Traces, Need::Schema];
-const TRACING_REF: &str = "https://cassandra.apache.org/doc/latest/cassandra/managing/tools/cqlsh.html#tracing";
+const TRACING_REF: &str =
+    "https://cassandra.apache.org/doc/latest/cassandra/managing/tools/cqlsh.html#tracing";
 const READ_PATH_REF: &str = "apache/cassandra src/java/org/apache/cassandra/db/ReadCommand.java, SinglePartitionReadCommand.java (trace messages)";
 
 pub static RULES: &[Builtin] = &[
@@ -60,7 +61,10 @@ pub static RULES: &[Builtin] = &[
         why: "\"Merged data from memtables and N sstables\" is the number of SSTables one read had to open and merge: each costs an index lookup and a data seek. Under size-tiered compaction a partition updated over time spreads over many SSTables; under leveled compaction a high count means L0 is backing up.",
         evidence: "The \"Merged data from memtables and N sstables\" and \"Skipped X/Y non-slice-intersecting sstables\" events of traced sessions, per table (max over sessions); the table's compaction class.",
         fix: "STCS: move read-heavy, update-heavy tables to LCS on SSDs (UCS L10 on 5.0). LCS: let compaction catch up (compaction_throughput, concurrent_compactors) and check `nodetool compactionstats`.",
-        references: &[READ_PATH_REF, "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/lcs.html"],
+        references: &[
+            READ_PATH_REF,
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/lcs.html",
+        ],
         check: Scope::Cluster(many_sstables_merged),
     },
     Builtin {
@@ -79,7 +83,10 @@ pub static RULES: &[Builtin] = &[
         why: "\"Read N live rows and M tombstone cells\" counts what one read materialised: M tombstones read, filtered and discarded to return N rows, all on the heap. Above tombstone_warn_threshold Cassandra logs the read (the event then ends with \"see tombstone_warn_threshold\"); at tombstone_failure_threshold the query fails. It is the signature of queue-like partitions and row-by-row deletes.",
         evidence: "The \"Read N live rows and M tombstone cells\" events of traced sessions: M at or above the nodes' tombstone_warn_threshold, the warning suffix, or M ≥ min_tombstones and ≥ ratio × N; the session's query and bound partition key.",
         fix: "Change how data is deleted and read: bucket the partition so consumed data is removed with one partition delete (the fix renders the table and the DELETE), delete ranges instead of rows, or start reads after the last consumed clustering key so the deleted head is skipped.",
-        references: &[READ_PATH_REF, "https://thelastpickle.com/blog/2016/07/27/about-deletes-and-tombstones.html"],
+        references: &[
+            READ_PATH_REF,
+            "https://thelastpickle.com/blog/2016/07/27/about-deletes-and-tombstones.html",
+        ],
         check: Scope::Cluster(tombstone_reads),
     },
     Builtin {
@@ -117,7 +124,10 @@ pub static RULES: &[Builtin] = &[
         why: "For BIG-format SSTables a partition's row index has one entry per column_index_size of data (64 KiB by default): \"Partition index with N entries\" (4.x) or \"Partition index found for sstable …, size = N\" (5.0) therefore bounds the partition at about N × 64 KiB. Reads of large partitions are slow and heap-hungry, whatever the query's LIMIT.",
         evidence: "Row-index entry counts in the trace events (\"Partition index with N entries found\", \"Partition index found for sstable S, size = N\", \"Key cache hit for sstable S, size = N\"), times the nodes' column_index_size (64 KiB when unset), at or above min_mib.",
         fix: "Bucket the partition key (the fix renders the table from its columns) and migrate.",
-        references: &[READ_PATH_REF, "https://cassandra.apache.org/doc/latest/cassandra/managing/configuration/cass_yaml_file.html#column_index_size"],
+        references: &[
+            READ_PATH_REF,
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/configuration/cass_yaml_file.html#column_index_size",
+        ],
         check: Scope::Cluster(large_partition_read),
     },
     Builtin {
@@ -136,7 +146,10 @@ pub static RULES: &[Builtin] = &[
         why: "Every traced request writes a session row and 5–30 event rows to system_traces (RF 2 by default) and adds work on the request path: tracing 1 % of a busy cluster's requests is a second write workload. Tracing is for diagnosing a few requests, not for leaving on.",
         evidence: "The number of system_traces sessions in the collected window that casstune's probes did not create (the collection keeps at most --trace-limit of them), their clients and the rate implied by their start times.",
         fix: "`nodetool settraceprobability 0` on every node, and switch tracing off in clients that enable it per statement.",
-        references: &[TRACING_REF, "https://cassandra.apache.org/doc/latest/cassandra/managing/tools/nodetool/settraceprobability.html"],
+        references: &[
+            TRACING_REF,
+            "https://cassandra.apache.org/doc/latest/cassandra/managing/tools/nodetool/settraceprobability.html",
+        ],
         check: Scope::Cluster(tracing_left_on),
     },
 ];
@@ -149,14 +162,20 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 
 fn merged_sstables(activity: &str) -> Option<u64> {
     static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, r"^Merged data from memtables and (\d+) sstables").captures(activity)?[1].parse().ok()
+    re(&R, r"^Merged data from memtables and (\d+) sstables").captures(activity)?[1]
+        .parse()
+        .ok()
 }
 
 /// (live rows, tombstone cells, warned).
 fn read_counts(activity: &str) -> Option<(u64, u64, bool)> {
     static R: OnceLock<Regex> = OnceLock::new();
     let c = re(&R, r"^Read (\d+) live rows and (\d+) tombstone cells").captures(activity)?;
-    Some((c[1].parse().ok()?, c[2].parse().ok()?, activity.contains("tombstone_warn_threshold")))
+    Some((
+        c[1].parse().ok()?,
+        c[2].parse().ok()?,
+        activity.contains("tombstone_warn_threshold"),
+    ))
 }
 
 /// (skipped, total) SSTables of a "Skipped X/Y non-slice-intersecting sstables" event.
@@ -170,14 +189,27 @@ fn skipped_sstables(activity: &str) -> Option<(u64, u64)> {
 fn index_entries(activity: &str) -> Option<u64> {
     static OLD: OnceLock<Regex> = OnceLock::new();
     static NEW: OnceLock<Regex> = OnceLock::new();
-    if let Some(c) = re(&OLD, r"^Partition index with (\d+) entries found for sstable").captures(activity) {
+    if let Some(c) = re(
+        &OLD,
+        r"^Partition index with (\d+) entries found for sstable",
+    )
+    .captures(activity)
+    {
         return c[1].parse().ok();
     }
-    re(&NEW, r"^(?:Partition index found|Key cache hit) for sstable \S+, size = (\d+)").captures(activity)?[1].parse().ok()
+    re(
+        &NEW,
+        r"^(?:Partition index found|Key cache hit) for sstable \S+, size = (\d+)",
+    )
+    .captures(activity)?[1]
+        .parse()
+        .ok()
 }
 
 fn executing_on(activity: &str) -> Option<&str> {
-    activity.strip_prefix("Executing single-partition query on ").map(str::trim)
+    activity
+        .strip_prefix("Executing single-partition query on ")
+        .map(str::trim)
 }
 
 fn unquote(s: &str) -> String {
@@ -204,7 +236,10 @@ fn session_table<'a>(s: &'a Snapshot, t: &TraceSession) -> Option<&'a Table> {
     if let Some(p) = &t.probe_of
         && let Some((ks, name)) = p.split_once('.')
     {
-        return s.schema.table(ks, name).filter(|t| !crate::model::schema::is_system_keyspace(&t.keyspace));
+        return s
+            .schema
+            .table(ks, name)
+            .filter(|t| !crate::model::schema::is_system_keyspace(&t.keyspace));
     }
     let by_name = |name: &str| {
         let mut it = user_tables(s).filter(|t| t.name == name);
@@ -215,11 +250,17 @@ fn session_table<'a>(s: &'a Snapshot, t: &TraceSession) -> Option<&'a Table> {
         && let Some((ks, name)) = from_clause(q)
     {
         return match ks {
-            Some(ks) => s.schema.table(&ks, &name).filter(|t| !crate::model::schema::is_system_keyspace(&t.keyspace)),
+            Some(ks) => s
+                .schema
+                .table(&ks, &name)
+                .filter(|t| !crate::model::schema::is_system_keyspace(&t.keyspace)),
             None => by_name(&name),
         };
     }
-    t.events.iter().find_map(|e| executing_on(&e.activity)).and_then(by_name)
+    t.events
+        .iter()
+        .find_map(|e| executing_on(&e.activity))
+        .and_then(by_name)
 }
 
 fn session_ref(t: &TraceSession) -> String {
@@ -268,20 +309,36 @@ fn bound_value(t: &TraceSession, column: &str) -> Option<String> {
 }
 
 fn user_sessions(s: &Snapshot) -> impl Iterator<Item = (&TraceSession, &Table)> {
-    s.traces.iter().filter_map(|t| Some((t, session_table(s, t)?)))
+    s.traces
+        .iter()
+        .filter_map(|t| Some((t, session_table(s, t)?)))
 }
 
 // ---------------------------------------------------------------- rules
 
+type ScanSeen<'a> = (
+    &'a Table,
+    &'static str,
+    String,
+    usize,
+    Option<&'a TraceSession>,
+    Vec<String>,
+);
+
+/// The worst traced read of a table: (table, count, session, node, skipped of total SSTables).
+type MergedSeen<'a> = (&'a Table, u64, &'a TraceSession, String, Option<(u64, u64)>);
+
 fn scan_queries(ctx: &ClusterCtx, em: &mut Emitter) {
     let v = oldest_version(ctx.snapshot);
-    // table → (kind, query, sessions, slowest)
-    let mut found: BTreeMap<String, (&Table, &'static str, String, usize, Option<&TraceSession>, Vec<String>)> = BTreeMap::new();
+    // table → (table, kind, query, sessions, slowest, filtered columns)
+    let mut found: BTreeMap<String, ScanSeen> = BTreeMap::new();
     for (sess, t) in user_sessions(ctx.snapshot) {
         if sess.probe_of.is_some() {
             continue;
         }
-        let Some(q) = sess.parameters.get("query") else { continue };
+        let Some(q) = sess.parameters.get("query") else {
+            continue;
+        };
         if !q.trim_start().to_ascii_uppercase().starts_with("SELECT") {
             continue;
         }
@@ -292,7 +349,11 @@ fn scan_queries(ctx: &ClusterCtx, em: &mut Emitter) {
         let filtering = q.to_ascii_uppercase().contains("ALLOW FILTERING");
         let pk = partition_key(t);
         let pk_bound = !pk.is_empty()
-            && pk.iter().all(|c| preds.iter().any(|(n, op)| *n == c.name && (op == "=" || op == "IN")));
+            && pk.iter().all(|c| {
+                preds
+                    .iter()
+                    .any(|(n, op)| *n == c.name && (op == "=" || op == "IN"))
+            });
         let indexed: Vec<&str> = t
             .indexes
             .iter()
@@ -308,14 +369,18 @@ fn scan_queries(ctx: &ClusterCtx, em: &mut Emitter) {
         };
         let filtered: Vec<String> = preds
             .iter()
-            .filter(|(c, op)| op == "=" && column(t, c).is_some_and(|col| col.kind != "partition_key"))
+            .filter(|(c, op)| {
+                op == "=" && column(t, c).is_some_and(|col| col.kind != "partition_key")
+            })
             .map(|(c, _)| c.clone())
             .collect();
         let e = found
             .entry(t.qualified())
             .or_insert((t, kind, q.clone(), 0, None, filtered));
         e.3 += 1;
-        if e.4.is_none_or(|s: &TraceSession| s.duration_us < sess.duration_us) {
+        if e.4
+            .is_none_or(|s: &TraceSession| s.duration_us < sess.duration_us)
+        {
             e.4 = Some(sess);
             e.2 = q.clone();
             e.1 = kind;
@@ -329,14 +394,18 @@ fn scan_queries(ctx: &ClusterCtx, em: &mut Emitter) {
                 if count == 1 { "s" } else { "" },
                 slowest
                     .and_then(|s| s.duration_us)
-                    .map(|d| format!("; the slowest took {:.1} ms at the coordinator", d as f64 / 1000.0))
+                    .map(|d| format!(
+                        "; the slowest took {:.1} ms at the coordinator",
+                        d as f64 / 1000.0
+                    ))
                     .unwrap_or_default()
             ),
             None,
         );
         f.evidence.push(ev(format!("{name} query"), query));
         if let Some(s) = slowest {
-            f.evidence.push(ev(format!("{name} slowest traced session"), session_ref(s)));
+            f.evidence
+                .push(ev(format!("{name} slowest traced session"), session_ref(s)));
         }
         let mut fixed = false;
         if let Some(col) = filtered.first().and_then(|c| column(t, c)) {
@@ -355,7 +424,10 @@ fn scan_queries(ctx: &ClusterCtx, em: &mut Emitter) {
             f.fixes.push(Fix::Cql {
                 statement: lookup_table(ctx.snapshot, t, col),
                 safety: Safety::DisplayOnly,
-                description: format!("a table partitioned by {} answers the query from one partition", col.name),
+                description: format!(
+                    "a table partitioned by {} answers the query from one partition",
+                    col.name
+                ),
             });
             fixed = true;
         }
@@ -381,13 +453,20 @@ fn many_sstables_merged(ctx: &ClusterCtx, em: &mut Emitter) {
     let min = ctx.meta.param("min_sstables") as u64;
     let v = oldest_version(ctx.snapshot);
     let hdd = data_on_hdd(ctx.snapshot).is_some_and(|h| !h.is_empty());
-    let mut worst: BTreeMap<String, (&Table, u64, &TraceSession, String, Option<(u64, u64)>)> = BTreeMap::new();
+    let mut worst: BTreeMap<String, MergedSeen> = BTreeMap::new();
     for (sess, t) in user_sessions(ctx.snapshot) {
         for e in &sess.events {
-            let Some(n) = merged_sstables(&e.activity) else { continue };
-            let skipped = sess.events.iter().find_map(|e| skipped_sstables(&e.activity));
+            let Some(n) = merged_sstables(&e.activity) else {
+                continue;
+            };
+            let skipped = sess
+                .events
+                .iter()
+                .find_map(|e| skipped_sstables(&e.activity));
             let node = e.source.clone().unwrap_or_default();
-            let entry = worst.entry(t.qualified()).or_insert((t, n, sess, node.clone(), skipped));
+            let entry = worst
+                .entry(t.qualified())
+                .or_insert((t, n, sess, node.clone(), skipped));
             if n > entry.1 {
                 *entry = (t, n, sess, node, skipped);
             }
@@ -397,15 +476,25 @@ fn many_sstables_merged(ctx: &ClusterCtx, em: &mut Emitter) {
         if n < min {
             continue;
         }
-        let class = t.compaction_class().unwrap_or("SizeTieredCompactionStrategy");
+        let class = t
+            .compaction_class()
+            .unwrap_or("SizeTieredCompactionStrategy");
         let f = em.subject(&name).emit(
             format!("a traced read of {name} merged data from {n} SSTables on {node} ({class})"),
             None,
         );
-        f.evidence.push(ev_expect(format!("{name} SSTables merged per traced read (max)"), n.to_string(), format!("< {min}")));
-        f.evidence.push(ev(format!("{name} traced session"), session_ref(sess)));
+        f.evidence.push(ev_expect(
+            format!("{name} SSTables merged per traced read (max)"),
+            n.to_string(),
+            format!("< {min}"),
+        ));
+        f.evidence
+            .push(ev(format!("{name} traced session"), session_ref(sess)));
         if let Some((s, total)) = skipped {
-            f.evidence.push(ev(format!("{name} SSTables skipped by slice"), format!("{s} of {total}")));
+            f.evidence.push(ev(
+                format!("{name} SSTables skipped by slice"),
+                format!("{s} of {total}"),
+            ));
         }
         match class {
             "SizeTieredCompactionStrategy" => {
@@ -432,16 +521,24 @@ fn tombstone_reads(ctx: &ClusterCtx, em: &mut Emitter) {
     let min = ctx.meta.param("min_tombstones") as u64;
     let ratio = ctx.meta.param("ratio");
     let warn = tombstone_warn_threshold(ctx.snapshot) as u64;
-    let mut worst: BTreeMap<String, (&Table, &TraceSession, String, u64, u64, bool)> = BTreeMap::new();
+    let mut worst: BTreeMap<String, (&Table, &TraceSession, String, u64, u64, bool)> =
+        BTreeMap::new();
     for (sess, t) in user_sessions(ctx.snapshot) {
         for e in &sess.events {
-            let Some((live, tomb, warned)) = read_counts(&e.activity) else { continue };
-            let bad = warned || tomb >= warn || (tomb >= min && tomb as f64 >= ratio * live.max(1) as f64);
+            let Some((live, tomb, warned)) = read_counts(&e.activity) else {
+                continue;
+            };
+            let bad = warned
+                || tomb >= warn
+                || (tomb >= min && tomb as f64 >= ratio * live.max(1) as f64);
             if !bad {
                 continue;
             }
             let node = e.source.clone().unwrap_or_default();
-            let entry = worst.entry(t.qualified()).or_insert((t, sess, node.clone(), live, tomb, warned));
+            let entry =
+                worst
+                    .entry(t.qualified())
+                    .or_insert((t, sess, node.clone(), live, tomb, warned));
             if tomb > entry.4 {
                 *entry = (t, sess, node, live, tomb, warned);
             }
@@ -453,7 +550,11 @@ fn tombstone_reads(ctx: &ClusterCtx, em: &mut Emitter) {
             .iter()
             .filter_map(|c| Some((c.name.clone(), bound_value(sess, &c.name)?)))
             .collect();
-        let key_text = key.iter().map(|(c, v)| format!("{c} = {v}")).collect::<Vec<_>>().join(" AND ");
+        let key_text = key
+            .iter()
+            .map(|(c, v)| format!("{c} = {v}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
         let f = em.subject(&name).emit(
             format!(
                 "a traced read of {name}{} on {node} passed {tomb} tombstone cells to return {live} live row{}{}",
@@ -463,8 +564,13 @@ fn tombstone_reads(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{name} tombstones per traced read"), format!("{tomb} tombstones, {live} live rows"), format!("< {warn}")));
-        f.evidence.push(ev(format!("{name} traced session"), session_ref(sess)));
+        f.evidence.push(ev_expect(
+            format!("{name} tombstones per traced read"),
+            format!("{tomb} tombstones, {live} live rows"),
+            format!("< {warn}"),
+        ));
+        f.evidence
+            .push(ev(format!("{name} traced session"), session_ref(sess)));
         if let Some(q) = sess.parameters.get("query") {
             f.evidence.push(ev(format!("{name} query"), q.clone()));
         }
@@ -479,8 +585,16 @@ fn tombstone_reads(ctx: &ClusterCtx, em: &mut Emitter) {
             if key.len() == pk.len()
                 && let Some(bucket) = &b.bucket
             {
-                let key_cql = key.iter().map(|(c, v)| format!("{} = {v}", ident(c))).collect::<Vec<_>>().join(" AND ");
-                let first = if b.statement.contains(&format!("{} date", ident(bucket))) { "'2026-01-01'" } else { "0" };
+                let key_cql = key
+                    .iter()
+                    .map(|(c, v)| format!("{} = {v}", ident(c)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let first = if b.statement.contains(&format!("{} date", ident(bucket))) {
+                    "'2026-01-01'"
+                } else {
+                    "0"
+                };
                 f.fixes.push(Fix::Cql {
                     statement: format!("DELETE FROM {} WHERE {key_cql} AND {} = {first}", b.table, ident(bucket)),
                     safety: Safety::DisplayOnly,
@@ -497,7 +611,11 @@ fn median(v: &mut [f64]) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 fn slow_replica(ctx: &ClusterCtx, em: &mut Emitter) {
@@ -511,7 +629,9 @@ fn slow_replica(ctx: &ClusterCtx, em: &mut Emitter) {
             if read_counts(&e.activity).is_none() {
                 continue;
             }
-            let (Some(src), Some(el)) = (e.source.as_deref(), e.source_elapsed_us) else { continue };
+            let (Some(src), Some(el)) = (e.source.as_deref(), e.source_elapsed_us) else {
+                continue;
+            };
             let v = per_source.entry(src).or_insert(0.0);
             *v = v.max(el as f64);
         }
@@ -526,7 +646,11 @@ fn slow_replica(ctx: &ClusterCtx, em: &mut Emitter) {
         if own.len() < min_samples {
             continue;
         }
-        let mut others: Vec<f64> = samples.iter().filter(|(n, _)| *n != node).flat_map(|(_, v)| v.iter().copied()).collect();
+        let mut others: Vec<f64> = samples
+            .iter()
+            .filter(|(n, _)| *n != node)
+            .flat_map(|(_, v)| v.iter().copied())
+            .collect();
         if others.len() < min_samples {
             continue;
         }
@@ -552,7 +676,15 @@ fn slow_replica(ctx: &ClusterCtx, em: &mut Emitter) {
         sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
         f.evidence.push(ev_expect(
             format!("{node} local read time in traces"),
-            format!("median {:.1} ms over {n} reads ({})", m / 1000.0, sorted.iter().map(|v| format!("{:.1}", v / 1000.0)).collect::<Vec<_>>().join(", ")),
+            format!(
+                "median {:.1} ms over {n} reads ({})",
+                m / 1000.0,
+                sorted
+                    .iter()
+                    .map(|v| format!("{:.1}", v / 1000.0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             format!("< {}× the other nodes' median", num(ratio)),
         ));
         f.evidence.push(ev(
@@ -562,7 +694,11 @@ fn slow_replica(ctx: &ClusterCtx, em: &mut Emitter) {
                 .filter(|(n, _)| *n != node)
                 .map(|(n, v)| {
                     let mut v = v.clone();
-                    format!("{n}: median {:.1} ms over {}", median(&mut v) / 1000.0, v.len())
+                    format!(
+                        "{n}: median {:.1} ms over {}",
+                        median(&mut v) / 1000.0,
+                        v.len()
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
@@ -581,16 +717,28 @@ fn large_partition_read(ctx: &ClusterCtx, em: &mut Emitter) {
         .snapshot
         .nodes
         .iter()
-        .filter_map(|n| n.config.as_ref()?.get("column_index_size")?.value.as_quantity())
+        .filter_map(|n| {
+            n.config
+                .as_ref()?
+                .get("column_index_size")?
+                .value
+                .as_quantity()
+        })
         .map(|q| q.base() as f64)
-        .fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.min(v))))
+        .fold(None, |acc: Option<f64>, v| {
+            Some(acc.map_or(v, |a| a.min(v)))
+        })
         .unwrap_or(64.0 * 1024.0);
     let mut worst: BTreeMap<String, (&Table, u64, &TraceSession, String)> = BTreeMap::new();
     for (sess, t) in user_sessions(ctx.snapshot) {
         for e in &sess.events {
-            let Some(n) = index_entries(&e.activity) else { continue };
+            let Some(n) = index_entries(&e.activity) else {
+                continue;
+            };
             let node = e.source.clone().unwrap_or_default();
-            let entry = worst.entry(t.qualified()).or_insert((t, n, sess, node.clone()));
+            let entry = worst
+                .entry(t.qualified())
+                .or_insert((t, n, sess, node.clone()));
             if n > entry.1 {
                 *entry = (t, n, sess, node);
             }
@@ -609,8 +757,13 @@ fn large_partition_read(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
-        f.evidence.push(ev_expect(format!("{name} row-index entries of a traced partition"), n.to_string(), format!("< {}", num((min_bytes / block).ceil()))));
-        f.evidence.push(ev(format!("{name} traced session"), session_ref(sess)));
+        f.evidence.push(ev_expect(
+            format!("{name} row-index entries of a traced partition"),
+            n.to_string(),
+            format!("< {}", num((min_bytes / block).ceil())),
+        ));
+        f.evidence
+            .push(ev(format!("{name} traced session"), session_ref(sess)));
         let buckets = super::tables::bucket_count(size, None, 1024);
         let b = bucketed_table(ctx.snapshot, t, buckets, false);
         f.fixes.push(Fix::Cql {
@@ -623,7 +776,12 @@ fn large_partition_read(ctx: &ClusterCtx, em: &mut Emitter) {
 
 fn tracing_left_on(ctx: &ClusterCtx, em: &mut Emitter) {
     let min = ctx.meta.param("min_sessions") as usize;
-    let sessions: Vec<&TraceSession> = ctx.snapshot.traces.iter().filter(|t| t.probe_of.is_none()).collect();
+    let sessions: Vec<&TraceSession> = ctx
+        .snapshot
+        .traces
+        .iter()
+        .filter(|t| t.probe_of.is_none())
+        .collect();
     if sessions.len() < min {
         return;
     }
@@ -634,7 +792,9 @@ fn tracing_left_on(ctx: &ClusterCtx, em: &mut Emitter) {
     };
     let mut clients: BTreeMap<String, usize> = BTreeMap::new();
     for s in &sessions {
-        *clients.entry(s.client.clone().unwrap_or_else(|| "?".into())).or_default() += 1;
+        *clients
+            .entry(s.client.clone().unwrap_or_else(|| "?".into()))
+            .or_default() += 1;
     }
     let mut top: Vec<(String, usize)> = clients.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -643,18 +803,35 @@ fn tracing_left_on(ctx: &ClusterCtx, em: &mut Emitter) {
             "{} requests were traced{}: each writes a session and its events to system_traces",
             sessions.len(),
             span_s
-                .map(|s| format!(" within {} (about {:.2} per second)", duration(s.round() as i64), sessions.len() as f64 / s.max(1.0)))
+                .map(|s| format!(
+                    " within {} (about {:.2} per second)",
+                    duration(s.round() as i64),
+                    sessions.len() as f64 / s.max(1.0)
+                ))
                 .unwrap_or_default()
         ),
         None,
     );
-    f.evidence.push(ev_expect("traced sessions (casstune probes excluded)", sessions.len().to_string(), format!("< {min}")));
-    f.evidence.push(ev("traced sessions by client", top.iter().take(5).map(|(c, n)| format!("{c}: {n}")).collect::<Vec<_>>().join(", ")));
+    f.evidence.push(ev_expect(
+        "traced sessions (casstune probes excluded)",
+        sessions.len().to_string(),
+        format!("< {min}"),
+    ));
+    f.evidence.push(ev(
+        "traced sessions by client",
+        top.iter()
+            .take(5)
+            .map(|(c, n)| format!("{c}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
     for n in &ctx.snapshot.nodes {
         f.fixes.push(Fix::Os {
             command: format!("nodetool -h {} settraceprobability 0", n.id),
             safety: Safety::Safe,
-            description: "stop probabilistic tracing; clients that trace per statement must be changed too".into(),
+            description:
+                "stop probabilistic tracing; clients that trace per statement must be changed too"
+                    .into(),
         });
     }
 }
@@ -665,13 +842,38 @@ mod tests {
 
     #[test]
     fn activity_strings_parse() {
-        assert_eq!(merged_sstables("Merged data from memtables and 7 sstables"), Some(7));
-        assert_eq!(read_counts("Read 10 live rows and 1990 tombstone cells (see tombstone_warn_threshold)"), Some((10, 1990, true)));
-        assert_eq!(read_counts("Read 1 live rows and 0 tombstone cells"), Some((1, 0, false)));
-        assert_eq!(skipped_sstables("Skipped 0/1 non-slice-intersecting sstables, included 0 due to tombstones"), Some((0, 1)));
-        assert_eq!(index_entries("Partition index with 420 entries found for sstable 3"), Some(420));
-        assert_eq!(index_entries("Partition index found for sstable 1, size = 0"), Some(0));
-        assert_eq!(index_entries("Key cache hit for sstable 1, size = 12"), Some(12));
+        assert_eq!(
+            merged_sstables("Merged data from memtables and 7 sstables"),
+            Some(7)
+        );
+        assert_eq!(
+            read_counts(
+                "Read 10 live rows and 1990 tombstone cells (see tombstone_warn_threshold)"
+            ),
+            Some((10, 1990, true))
+        );
+        assert_eq!(
+            read_counts("Read 1 live rows and 0 tombstone cells"),
+            Some((1, 0, false))
+        );
+        assert_eq!(
+            skipped_sstables(
+                "Skipped 0/1 non-slice-intersecting sstables, included 0 due to tombstones"
+            ),
+            Some((0, 1))
+        );
+        assert_eq!(
+            index_entries("Partition index with 420 entries found for sstable 3"),
+            Some(420)
+        );
+        assert_eq!(
+            index_entries("Partition index found for sstable 1, size = 0"),
+            Some(0)
+        );
+        assert_eq!(
+            index_entries("Key cache hit for sstable 1, size = 12"),
+            Some(12)
+        );
     }
 
     #[test]
@@ -680,9 +882,19 @@ mod tests {
             from_clause(r#"SELECT * FROM "demo"."inbox" WHERE "owner" = ? LIMIT 100"#),
             Some((Some("demo".into()), "inbox".into()))
         );
-        assert_eq!(from_clause("select x from Users where a = 1"), Some((None, "users".into())));
-        let p = where_predicates(r#"SELECT * FROM t WHERE "owner" = ? AND msg > 3 LIMIT 10"#).unwrap();
-        assert_eq!(p, [("owner".to_string(), "=".to_string()), ("msg".into(), ">".into())]);
+        assert_eq!(
+            from_clause("select x from Users where a = 1"),
+            Some((None, "users".into()))
+        );
+        let p =
+            where_predicates(r#"SELECT * FROM t WHERE "owner" = ? AND msg > 3 LIMIT 10"#).unwrap();
+        assert_eq!(
+            p,
+            [
+                ("owner".to_string(), "=".to_string()),
+                ("msg".into(), ">".into())
+            ]
+        );
         let p = where_predicates("SELECT * FROM t WHERE name = 'x' ALLOW FILTERING").unwrap();
         assert_eq!(p, [("name".to_string(), "=".to_string())]);
         assert_eq!(where_predicates("SELECT * FROM t"), None);
