@@ -53,9 +53,11 @@ done
 
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     cargo=(cargo +nightly)
+    rustc=(rustc +nightly)
 else
     echo "fuzz.sh: no nightly toolchain; using RUSTC_BOOTSTRAP=1 with the default one" >&2
     cargo=(env RUSTC_BOOTSTRAP=1 cargo)
+    rustc=(rustc)
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: installing cargo-fuzz from crates.io" >&2
@@ -76,6 +78,9 @@ else
     done
 fi
 
+host=$("${rustc[@]}" -vV | sed -n 's/^host: //p')
+bin_dir=fuzz/target/$host/release
+
 python3 fuzz/make_seeds.py fuzz/corpus "${targets[@]}" || exit 2
 mkdir -p fuzz/logs
 
@@ -86,8 +91,11 @@ for t in "${targets[@]}"; do
     mkdir -p "fuzz/artifacts/$t"
     before=$(ls "fuzz/artifacts/$t" | sort)
     echo "fuzz.sh: $t for ${secs}s (log: $log)" >&2
+    # The binary built above, not `cargo fuzz run`: that would rebuild casstune whenever its
+    # sources changed since (tens of minutes on a busy 2-core machine), between two targets.
     # shellcheck disable=SC2086  # FUZZ_ARGS is a list of options
-    "${nice_[@]}" "${cargo[@]}" fuzz run "${flags[@]}" "$t" "fuzz/corpus/$t" -- \
+    "${nice_[@]}" "$bin_dir/$t" "fuzz/corpus/$t" \
+        -artifact_prefix="fuzz/artifacts/$t/" \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -workers=1 \
         -max_len="${MAX_LEN[$t]}" -dict="fuzz/dict/$t.dict" -print_final_stats=1 \
         ${FUZZ_ARGS:-} >"$log" 2>&1
@@ -111,7 +119,7 @@ for t in "${targets[@]}"; do
     summary+=("$(printf '%-11s %12s %10s %8s %8s %7s  %s' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes")")
     for a in $new; do
         summary+=("            crashing input: fuzz/artifacts/$t/$a")
-        summary+=("            reproduce: ${cargo[*]} fuzz run ${flags[*]} $t fuzz/artifacts/$t/$a")
+        summary+=("            reproduce: $bin_dir/$t fuzz/artifacts/$t/$a")
         summary+=("            minimise:  ${cargo[*]} fuzz tmin ${flags[*]} $t fuzz/artifacts/$t/$a")
     done
 done

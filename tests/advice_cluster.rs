@@ -300,6 +300,8 @@ fn the_demo_shows_every_provoked_problem() {
             &"DELETE FROM demo.inbox_bucketed WHERE owner = 7 AND bucket = 0".to_string()
         )
     );
+    // Row cache on the write-heavy table.
+    one(&f, "SCH-020", "demo.user_sessions");
     // Every finding of these rules has numbers in its evidence and at least one fix.
     for x in f.iter().filter(|x| is_mine(&x.rule)) {
         assert!(has_numbers(x), "{x:#?}");
@@ -927,6 +929,59 @@ fn sch019_durable_writes_off() {
         statements(one(&f, "SCH-019", "demo")),
         ["ALTER KEYSPACE demo WITH durable_writes = true"]
     );
+}
+
+#[test]
+fn sch020_row_cache_on_a_write_heavy_table() {
+    // user_sessions: rows_per_partition ALL, 2000 writes for 32 reads; the row cache itself
+    // is off (row_cache_size 0) on the test nodes, so the option is inert: info.
+    let f = run(&demo());
+    let x = one(&f, "SCH-020", "demo.user_sessions");
+    assert_eq!(x.severity, Severity::Info);
+    assert_eq!(
+        statements(x),
+        [
+            "ALTER TABLE demo.user_sessions WITH caching = {'keys': 'ALL', 'rows_per_partition': 'NONE'}"
+        ]
+    );
+    assert_eq!(cql_safety(x, &statements(x)[0]), Safety::Safe);
+    let mut s = demo();
+    set_setting(
+        &mut s,
+        "127.0.0.2",
+        "row_cache_size",
+        SettingValue::Quantity(casstune::model::units::Quantity::new(
+            64,
+            casstune::model::units::Unit::MiB,
+        )),
+        "64MiB",
+    );
+    assert_eq!(
+        one(&run(&s), "SCH-020", "demo.user_sessions").severity,
+        Severity::Warning
+    );
+    // After the fix, or on a read-mostly table: quiet.
+    let mut s = demo();
+    set_option(
+        &mut s,
+        "demo",
+        "user_sessions",
+        "caching",
+        json!({"keys": "ALL", "rows_per_partition": "NONE"}),
+    );
+    quiet(&run(&s), "SCH-020");
+    let mut s = demo();
+    for id in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
+        set_metric(
+            &mut s,
+            id,
+            "table.read_latency.count",
+            "demo",
+            "user_sessions",
+            5000.0,
+        );
+    }
+    quiet(&run(&s), "SCH-020");
 }
 
 // ---------------------------------------------------------------- compaction and partitions
@@ -1744,8 +1799,8 @@ fn every_proposed_cql_statement_runs_on_the_real_cluster() {
     for r in [
         "SCH-001", "SCH-002", "SCH-003", "SCH-004", "SCH-005", "SCH-006", "SCH-007", "SCH-008",
         "SCH-009", "SCH-010", "SCH-011", "SCH-012", "SCH-013", "SCH-014", "SCH-015", "SCH-016",
-        "SCH-019", "COMP-201", "COMP-202", "COMP-203", "COMP-204", "PART-101", "TRC-001",
-        "TRC-002", "TRC-003", "TRC-005",
+        "SCH-019", "SCH-020", "COMP-201", "COMP-202", "COMP-203", "COMP-204", "PART-101",
+        "TRC-001", "TRC-002", "TRC-003", "TRC-005",
     ] {
         assert!(
             rules.contains(r),

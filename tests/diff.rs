@@ -36,21 +36,67 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-fn json_of(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            stdout(o),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
+/// One diff, computed in-process (the CLI's own `casstune::diff::run`) and rendered in every
+/// format: a debug-build diff costs seconds, so each pair is diffed once per test run.
+struct Out {
+    json: Value,
+    table: String,
+    markdown: String,
+    html: String,
+    /// The exit code the CLI would return.
+    code: i32,
+}
+
+fn lib(old: &str, new: &str, extra: &[&str]) -> std::sync::Arc<Out> {
+    use casstune::diff::{DiffFormat, DiffOptions, render};
+    type Cache = Vec<(String, std::sync::Arc<Out>)>;
+    static CACHE: std::sync::Mutex<Cache> = std::sync::Mutex::new(Vec::new());
+    let key = format!("{old}\u{0}{new}\u{0}{}", extra.join("\u{0}"));
+    if let Some((_, o)) = CACHE.lock().unwrap().iter().find(|(k, _)| *k == key) {
+        return o.clone();
+    }
+    let mut opts = DiffOptions {
+        format: DiffFormat::Json,
+        fail_on: casstune::engine::Severity::Error,
+        rules_dir: None,
+    };
+    for pair in extra.chunks(2) {
+        match pair {
+            ["--fail-on", s] => opts.fail_on = s.parse().unwrap(),
+            ["--rules", d] => opts.rules_dir = Some(root().join(d)),
+            _ => panic!("not a diff option here: {pair:?}"),
+        }
+    }
+    let (a, b) = (
+        Archive::read(&root().join(old)).unwrap(),
+        Archive::read(&root().join(new)).unwrap(),
+    );
+    let run = casstune::diff::run(&a, &b, (old, new), &opts).unwrap();
+    let out = std::sync::Arc::new(Out {
+        json: serde_json::from_str(&run.output).unwrap(),
+        table: render(&run.diff, DiffFormat::Table),
+        markdown: render(&run.diff, DiffFormat::Markdown),
+        html: render(&run.diff, DiffFormat::Html),
+        code: if run.failed { 1 } else { 0 },
+    });
+    CACHE.lock().unwrap().push((key, out.clone()));
+    out
 }
 
 fn diff_json(old: &str, new: &str, extra: &[&str]) -> (Value, i32) {
-    let mut args = vec!["diff", "--format", "json", old, new];
-    args.extend_from_slice(extra);
-    let o = run(&args);
-    (json_of(&o), o.status.code().unwrap())
+    let o = lib(old, new, extra);
+    (o.json.clone(), o.code)
+}
+
+/// The diff in a format other than JSON.
+fn text(format: &str, old: &str, new: &str) -> String {
+    let o = lib(old, new, &[]);
+    match format {
+        "table" => o.table.clone(),
+        "markdown" => o.markdown.clone(),
+        "html" => o.html.clone(),
+        f => panic!("{f}"),
+    }
 }
 
 /// The demo snapshot with one member replaced by `edit(text)`, written to `dir/name`.
@@ -69,15 +115,48 @@ fn edited(dir: &Path, name: &str, member: &str, edit: impl Fn(&str) -> String) -
 }
 
 /// Findings `casstune analyze` reports on a snapshot (on one subject, when given): what the
-/// diff must find unchanged, resolved or new. The rule set grows; the counts follow it.
+/// diff must find unchanged, resolved or new. The rule set grows; the counts follow it. Run
+/// in-process (archive → model → engine, as `analyze` does), so the counts come from the same
+/// build as the diffs they are compared with.
 fn analyzed(snap: &str, subject: Option<&str>) -> usize {
-    let j = json_of(&run(&["analyze", "--format", "json", snap]));
-    j["findings"]
+    analysis(snap)["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| subject.is_none_or(|s| f["subject"] == s))
         .count()
+}
+
+/// `{"findings": [...]}` of a snapshot, as `analyze --format json` has them.
+fn analysis(snap: &str) -> Value {
+    let archive = Archive::read(&root().join(snap)).unwrap();
+    let snapshot = casstune::analyze::load::snapshot(&archive, &mut Vec::new());
+    let outcome = casstune::engine::Engine::standard().unwrap().run(&snapshot);
+    serde_json::json!({ "findings": outcome.findings })
+}
+
+/// `rule subject` of each finding in a list.
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["subject"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// A finding names `what` in its message or evidence: a consequence of changing `what`.
+fn about(f: &Value, what: &str) -> bool {
+    f["message"].as_str().unwrap().contains(what)
+        || f["evidence"].as_array().unwrap().iter().any(|e| {
+            e["name"].as_str().unwrap().contains(what)
+                || e["observed"].as_str().unwrap_or("").contains(what)
+        })
 }
 
 fn len(v: &Value) -> usize {
@@ -104,20 +183,22 @@ fn a_snapshot_against_itself_has_no_differences() {
         j["nodes"]["matched"],
         serde_json::json!(["127.0.0.1", "127.0.0.2", "127.0.0.3"])
     );
-    for f in ["table", "markdown"] {
-        let o = run(&["diff", "--format", f, DEMO, DEMO]);
-        assert_eq!(o.status.code(), Some(0));
+    // Through the CLI once: the same bytes as the library renders.
+    let o = run(&["diff", DEMO, DEMO]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), text("table", DEMO, DEMO));
+    for f in ["table", "markdown", "html"] {
         assert!(
-            stdout(&o).contains("No differences."),
+            text(f, DEMO, DEMO).contains("No differences."),
             "{f}: {}",
-            stdout(&o)
+            text(f, DEMO, DEMO)
         );
     }
 }
 
 #[test]
 fn a_changed_setting_is_reported_exactly() {
-    // 32 stays within HW-002's 16 per disk × 2 on the demo's one data disk: no new finding.
+    // 32 stays within HW-002's 16 per disk × 2 on the demo's one data disk.
     let d = tmpdir("setting");
     let after = edited(
         &d,
@@ -132,11 +213,21 @@ fn a_changed_setting_is_reported_exactly() {
         serde_json::json!([{"node": "127.0.0.1", "setting": "concurrent_reads", "old": "16", "new": "32"}])
     );
     assert_eq!(len(&j["metrics"]), 0);
-    assert_eq!(len(&j["findings"]["new"]), 0);
     assert_eq!(len(&j["findings"]["resolved"]), 0);
+    // Whatever is new is about that setting (one node now differs from the others).
+    for f in j["findings"]["new"].as_array().unwrap() {
+        assert!(
+            about(f, "concurrent_reads"),
+            "a new finding unrelated to the change: {f}"
+        );
+    }
+    assert_eq!(
+        len(&j["findings"]["unchanged"]) + len(&j["findings"]["new"]),
+        analyzed(&after, None)
+    );
     assert_eq!(len(&j["notes"]), 0, "{}", j["notes"]);
 
-    let table = stdout(&run(&["diff", DEMO, &after]));
+    let table = text("table", DEMO, &after);
     assert!(table.contains("1 setting changed"), "{table}");
     let row = table
         .lines()
@@ -146,12 +237,12 @@ fn a_changed_setting_is_reported_exactly() {
         row.contains("127.0.0.1") && row.contains("16") && row.contains("32"),
         "{row}"
     );
-    let md = stdout(&run(&["diff", "--format", "markdown", DEMO, &after]));
+    let md = text("markdown", DEMO, &after);
     assert!(
         md.contains("| 127.0.0.1 | `concurrent_reads` | `16` | `32` |"),
         "{md}"
     );
-    let html = stdout(&run(&["diff", "--format", "html", DEMO, &after]));
+    let html = text("html", DEMO, &after);
     assert!(
         html.contains(
             "<code>concurrent_reads</code></td><td><code>16</code></td><td><code>32</code>"
@@ -174,13 +265,7 @@ fn the_same_change_on_every_node_is_one_markdown_row() {
     }
     let p = d.join("after.snap");
     a.write(&p, &[]).unwrap();
-    let md = stdout(&run(&[
-        "diff",
-        "--format",
-        "markdown",
-        DEMO,
-        p.to_str().unwrap(),
-    ]));
+    let md = text("markdown", DEMO, p.to_str().unwrap());
     assert!(
         md.contains(
             "| all 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3 | `concurrent_writes` | `16` | `32` |"
@@ -196,14 +281,9 @@ fn the_same_change_on_every_node_is_one_markdown_row() {
         let t = format!("{}row_cache_size: 64MiB\n", a.get_text(&m).unwrap());
         a.put(m, t.into_bytes());
     }
+    let p = d.join("after-row-cache.snap");
     a.write(&p, &[]).unwrap();
-    let md = stdout(&run(&[
-        "diff",
-        "--format",
-        "markdown",
-        DEMO,
-        p.to_str().unwrap(),
-    ]));
+    let md = text("markdown", DEMO, p.to_str().unwrap());
     let lines: Vec<&str> = md.lines().filter(|l| l.contains("`CACHE-001`")).collect();
     assert_eq!(lines.len(), 1, "{md}");
     assert!(
@@ -232,7 +312,7 @@ fn jvm_options_added_and_removed_per_node() {
         serde_json::json!([{"node": "127.0.0.1", "removed": ["-Xms1G", "-Xmx1G"], "added": ["-Xms2G", "-Xmx2G"]}])
     );
     assert_eq!(len(&j["settings"]), 0);
-    let md = stdout(&run(&["diff", "--format", "markdown", &old, &new]));
+    let md = text("markdown", &old, &new);
     assert!(
         md.contains(
             "- 127.0.0.1: removed `-Xms1G`, removed `-Xmx1G`, added `-Xms2G`, added `-Xmx2G`"
@@ -255,33 +335,17 @@ fn new_findings_set_the_exit_code_and_reversed_they_are_resolved() {
     );
     let (j, code) = diff_json(DEMO, &after, &[]);
     assert_eq!(code, 1, "a new error fails the default --fail-on error");
-    let new: Vec<(String, String, String)> = j["findings"]["new"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["subject"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        new,
-        [
-            (
-                "CFG-001".to_string(),
-                "127.0.0.2".to_string(),
-                "error".to_string()
-            ),
-            (
-                "CACHE-001".to_string(),
-                "127.0.0.2".to_string(),
-                "warning".to_string()
-            )
-        ]
-    );
+    let new = ids(&j["findings"]["new"]);
+    // In rank order: the error first.
+    assert_eq!(new[0], "CFG-001 127.0.0.2");
+    assert_eq!(j["findings"]["new"][0]["severity"], "error");
+    assert!(new.contains(&"CACHE-001 127.0.0.2".to_string()), "{new:?}");
+    for f in j["findings"]["new"].as_array().unwrap() {
+        assert!(
+            about(f, "concurent_reads") || about(f, "row_cache_size") || about(f, "row cache"),
+            "a new finding unrelated to the change: {f}"
+        );
+    }
     assert_eq!(len(&j["findings"]["resolved"]), 0);
     assert_eq!(len(&j["findings"]["unchanged"]), analyzed(DEMO, None));
     assert_eq!(
@@ -289,17 +353,11 @@ fn new_findings_set_the_exit_code_and_reversed_they_are_resolved() {
         serde_json::json!([{"node": "127.0.0.2", "setting": "row_cache_size", "old": "0MiB (default)", "new": "512MiB"}])
     );
 
-    // Reversed: the same two are resolved, nothing is new, so nothing fails.
+    // Reversed: exactly those are resolved, nothing is new, so nothing fails.
     let (r, code) = diff_json(&after, DEMO, &["--fail-on", "info"]);
     assert_eq!(code, 0);
     assert_eq!(len(&r["findings"]["new"]), 0);
-    let resolved: Vec<&str> = r["findings"]["resolved"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
-    assert_eq!(resolved, ["CFG-001", "CACHE-001"]);
+    assert_eq!(ids(&r["findings"]["resolved"]), new);
 
     // Only the warning is new: exit 0 unless --fail-on warning.
     let warn_only = edited(
@@ -310,7 +368,24 @@ fn new_findings_set_the_exit_code_and_reversed_they_are_resolved() {
     );
     assert_eq!(diff_json(DEMO, &warn_only, &[]).1, 0);
     assert_eq!(diff_json(DEMO, &warn_only, &["--fail-on", "warning"]).1, 1);
-    let md = stdout(&run(&["diff", "--format", "markdown", DEMO, &after]));
+    // The CLI's exit codes are those.
+    assert_eq!(run(&["diff", DEMO, &after]).status.code(), Some(1));
+    assert_eq!(run(&["diff", DEMO, &warn_only]).status.code(), Some(0));
+    assert_eq!(
+        run(&[
+            "diff",
+            "--fail-on",
+            "warning",
+            "--format",
+            "json",
+            DEMO,
+            &warn_only
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+    let md = text("markdown", DEMO, &after);
     assert!(md.contains("#### New findings"), "{md}");
     assert!(
         md.contains("**warning** `CACHE-001` row-cache-enabled on 127.0.0.2: "),
@@ -353,7 +428,7 @@ fn a_changed_scrape_value_is_one_metric_with_its_verdict() {
     // And back again it is better.
     let (r, _) = diff_json(&after, DEMO, &[]);
     assert_eq!(r["metrics"][0]["verdict"], "better");
-    let table = stdout(&run(&["diff", DEMO, &after]));
+    let table = text("table", DEMO, &after);
     let row = table
         .lines()
         .find(|l| l.contains("coordinator read p99"))
@@ -376,18 +451,32 @@ fn nodes_only_on_one_side_are_listed_with_their_findings() {
     assert_eq!(code, 0);
     assert_eq!(j["nodes"]["only_old"], serde_json::json!(["127.0.0.3"]));
     assert_eq!(len(&j["nodes"]["only_new"]), 0);
-    let resolved = j["findings"]["resolved"].as_array().unwrap();
+    // What was found on 127.0.0.3 is gone (but what the traces, which still name it, say
+    // about it); nothing on the other two nodes moved.
     let on_node3 = analyzed(DEMO, Some("127.0.0.3"));
     assert!(on_node3 > 0);
-    assert_eq!(resolved.len(), on_node3);
-    assert!(
-        resolved.iter().all(|f| f["subject"] == "127.0.0.3"),
-        "{resolved:?}"
+    let resolved = ids(&j["findings"]["resolved"]);
+    assert_eq!(
+        resolved
+            .iter()
+            .filter(|f| f.ends_with(" 127.0.0.3"))
+            .count(),
+        on_node3 - analyzed(two, Some("127.0.0.3"))
     );
+    assert!(resolved.iter().any(|f| f.ends_with(" 127.0.0.3")));
+    for list in ["resolved", "new"] {
+        assert!(
+            !ids(&j["findings"][list])
+                .iter()
+                .any(|f| f.ends_with(" 127.0.0.1") || f.ends_with(" 127.0.0.2")),
+            "{list}: {}",
+            j["findings"][list]
+        );
+    }
     let (r, _) = diff_json(two, DEMO, &[]);
     assert_eq!(r["nodes"]["only_new"], serde_json::json!(["127.0.0.3"]));
-    assert_eq!(len(&r["findings"]["new"]), on_node3);
-    let table = stdout(&run(&["diff", two, DEMO]));
+    assert_eq!(ids(&r["findings"]["new"]), resolved);
+    let table = text("table", two, DEMO);
     assert!(table.contains("only in new: 127.0.0.3"), "{table}");
 }
 
@@ -397,10 +486,7 @@ fn two_real_recordings_of_one_cluster() {
     // its cassandra.yaml. Findings must still pair up, and only settings given on both sides
     // are compared (said in a note).
     let (j, code) = diff_json(IDLE, DEMO, &[]);
-    let (idle, demo) = (
-        json_of(&run(&["analyze", "--format", "json", IDLE])),
-        json_of(&run(&["analyze", "--format", "json", DEMO])),
-    );
+    let (idle, demo) = (analysis(IDLE), analysis(DEMO));
     let count = |v: &Value| v["findings"].as_array().unwrap().len();
     assert_eq!(
         code,
@@ -491,7 +577,7 @@ fn every_format_is_deterministic_and_html_is_self_contained() {
         assert_eq!(a.stdout, b.stdout, "{f} differs between two runs");
         assert!(!a.stdout.is_empty());
     }
-    let html = stdout(&run(&["diff", "--format", "html", IDLE, &after]));
+    let html = text("html", IDLE, &after);
     assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..100]);
     assert!(html.trim_end().ends_with("</html>"));
     for external in ["<script", "<link", "src=", "href=", "@import", "url("] {
@@ -501,8 +587,14 @@ fn every_format_is_deterministic_and_html_is_self_contained() {
         );
     }
     assert!(html.contains("class=\"worse\">worse</td>"), "{html}");
-    let html = stdout(&run(&["diff", "--format", "html", DEMO, &after]));
-    assert!(html.contains("<h2>New findings (1)</h2>"), "{html}");
+    let html = text("html", DEMO, &after);
+    let (j, _) = diff_json(DEMO, &after, &[]);
+    let new = len(&j["findings"]["new"]);
+    assert!(new >= 1);
+    assert!(
+        html.contains(&format!("<h2>New findings ({new})</h2>")),
+        "{html}"
+    );
     assert!(
         html.contains("<td class=\"warning\">warning</td><td><code>CACHE-001</code>"),
         "{html}"
@@ -797,4 +889,31 @@ fn nightly_collects_without_a_password_on_the_command_line_and_mails() {
     assert!(mail.starts_with("subject: casstune: cluster-2026-11-22.snap vs cluster-2026-11-15.snap\nto: dba@example.com\n### casstune diff\n"), "{mail}");
     assert!(mail.contains("No differences."), "{mail}");
     assert!(o.stdout.is_empty(), "mailed, not printed");
+}
+
+#[test]
+fn a_partial_collection_is_said_and_its_errors_shown() {
+    let d = tmpdir("partial");
+    let mut a = Archive::read(&root().join(DEMO)).unwrap();
+    a.node_entry("127.0.0.2")
+        .errors
+        .push(casstune::snapshot::SourceError {
+            source: "cql:system_views.caches".into(),
+            message: "timed out after 10 s".into(),
+        });
+    let p = d.join("partial.snap");
+    a.write(&p, &[]).unwrap();
+    let partial = p.to_str().unwrap();
+    let (j, code) = diff_json(DEMO, partial, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(j["old"]["partial"], false);
+    assert_eq!(j["new"]["partial"], true);
+    assert!(text("table", DEMO, partial).contains("3 nodes, partial collection)"));
+    let o = run(&["diff", DEMO, partial]);
+    assert_eq!(o.status.code(), Some(0), "diff has no exit code 3");
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("partial.snap: collection error: 127.0.0.2: cql:system_views.caches: timed out after 10 s"),
+        "{e}"
+    );
 }

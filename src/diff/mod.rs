@@ -169,12 +169,7 @@ pub fn run(
         (old, &old_snap, old_findings, names.0),
         (new, &new_snap, new_findings, names.1),
     );
-    let output = match opts.format {
-        DiffFormat::Table => render::table(&diff),
-        DiffFormat::Json => render::json(&diff),
-        DiffFormat::Markdown => render::markdown(&diff),
-        DiffFormat::Html => html::render(&diff),
-    };
+    let output = render(&diff, opts.format);
     let failed = diff.findings.new.iter().any(|f| f.severity >= opts.fail_on);
     Ok(DiffRun {
         output,
@@ -182,6 +177,16 @@ pub fn run(
         problems,
         failed,
     })
+}
+
+/// The diff in one format.
+pub fn render(diff: &Diff, format: DiffFormat) -> String {
+    match format {
+        DiffFormat::Table => render::table(diff),
+        DiffFormat::Json => render::json(diff),
+        DiffFormat::Markdown => render::markdown(diff),
+        DiffFormat::Html => html::render(diff),
+    }
 }
 
 fn analyse(

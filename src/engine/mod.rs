@@ -51,7 +51,7 @@ impl Need {
             Need::Ram => "RAM size (--ram or host facts)",
             Need::Disks => "data disk count (--disks or host facts)",
             Need::Metrics => "metrics (--metrics-port/--metrics-url or --prometheus-server)",
-            Need::Rates => "metric rates (two scrapes: --interval > 0, or --prometheus-server)",
+            Need::Rates => "metric rates (two scrapes with --interval > 0 or --prometheus-server)",
             Need::Schema => "the schema (collect over CQL: -c HOST)",
             Need::NodeTables => "the node's virtual tables (collect over CQL, Cassandra 4.0+)",
             Need::HostFacts => "host facts (casstune collect-host, or collect on the node itself)",
@@ -73,6 +73,14 @@ impl Need {
             Need::HostFacts => node.host.thp_enabled.is_some() || !node.host.disks.is_empty(),
             Need::Traces => !snapshot.traces.is_empty(),
         }
+    }
+
+    /// Evidence only a collection (`collect`, `analyze`) can bring, never a lint run.
+    fn from_collection_only(self) -> bool {
+        matches!(
+            self,
+            Need::Metrics | Need::Rates | Need::Schema | Need::NodeTables | Need::HostFacts | Need::Traces
+        )
     }
 
     /// For rules that look at the whole cluster at once.
@@ -295,6 +303,11 @@ impl Engine {
 
     /// Cluster-scope rules: once per snapshot, when some node runs a version they apply to.
     fn run_cluster_rules(&self, snapshot: &Snapshot, out: &mut Outcome) {
+        // Lint has config files and nothing else: cluster rules would only add noise to
+        // its "not checked" list.
+        if snapshot.collection.is_none() {
+            return;
+        }
         for rule in &self.rules {
             let Check::Cluster(f) = &rule.check else {
                 continue;
@@ -337,6 +350,10 @@ impl Engine {
                     continue;
                 }
                 if matches!(rule.check, Check::Cluster(_)) {
+                    continue;
+                }
+                // Lint: rules that need a live collection are for `analyze`, not "not checked".
+                if snapshot.collection.is_none() && rule.meta.needs.iter().any(|n| n.from_collection_only()) {
                     continue;
                 }
                 let missing: Vec<_> = rule.meta.needs.iter().filter(|n| !n.met(node, snapshot)).collect();

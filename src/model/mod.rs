@@ -55,7 +55,8 @@ impl Snapshot {
             let yaml = n
                 .config
                 .as_ref()
-                .filter(|c| c.file.path == path)
+                // A config rebuilt from a running node's settings is no file: nothing to patch.
+                .filter(|c| c.file.path == path && !c.running)
                 .map(|c| &c.file);
             let jvm = || n.jvm.as_ref()?.files.iter().find(|f| f.path == path);
             yaml.or_else(jvm).map(|f| f.text.as_str())

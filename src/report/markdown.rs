@@ -280,8 +280,16 @@ fn fix_block(r: &Report, f: &Finding) -> Option<(&'static str, String)> {
 
 /// A diff without the file: the lines the fixes remove and add, from the evidence.
 fn sketch(f: &Finding, file: &str, fixes: &[&Fix]) -> String {
-    let rel = file.trim_start_matches("./").trim_start_matches('/');
-    let mut s = format!("--- a/{rel}\n+++ b/{rel}\n");
+    let mut s = match file.strip_prefix("system_views.settings@") {
+        // A running node's settings stand in for its file: say so instead of naming a file.
+        Some(node) => format!(
+            "# cassandra.yaml of {node} (its running settings were read; no file was collected)\n"
+        ),
+        None => {
+            let rel = file.trim_start_matches("./").trim_start_matches('/');
+            format!("--- a/{rel}\n+++ b/{rel}\n")
+        }
+    };
     let observed = |name: &str| {
         f.evidence
             .iter()

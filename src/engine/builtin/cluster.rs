@@ -646,7 +646,11 @@ fn comparable(n: &Node, name: &str) -> Option<String> {
             .get("class_name")
             .cloned()
             .unwrap_or_else(|| s.display.clone()),
-        V::Str(v) => v.rsplit('.').next().unwrap_or(v).to_string(),
+        // A class may be written with or without its package.
+        V::Str(v) if v.starts_with("org.apache.cassandra.") => {
+            v.rsplit('.').next().unwrap_or(v).to_string()
+        }
+        V::Str(v) => v.clone(),
         _ => s.display.clone(),
     })
 }

@@ -7,6 +7,7 @@
 //! unknown media: rules about spinning disks stay quiet on it, and read-ahead is judged
 //! against Cassandra's own generic limit.
 
+use super::advice::qname;
 use super::signals::{bytes, colocated, ev, num, os, pct, setting, setting_ev};
 use super::{Builtin, Scope};
 use crate::engine::{Ctx, Emitter, Family, Finding, Fix, Need, Safety, Severity};
@@ -519,7 +520,7 @@ fn spinning_disk_with_lcs(ctx: &Ctx, em: &mut Emitter) {
             !is_system_keyspace(&t.keyspace)
                 && t.compaction_class() == Some("LeveledCompactionStrategy")
         })
-        .map(|t| t.qualified())
+        .map(|t| qname(&t.keyspace, &t.name))
         .collect();
     if lcs.is_empty() {
         return;

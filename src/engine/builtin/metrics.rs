@@ -6,6 +6,7 @@
 //! from two scrapes or a Prometheus window; a rate over a short window, a single scrape, or a
 //! small sample lowers the confidence (see `signals.rs`).
 
+use super::advice::qname;
 use super::signals::{
     GIB, MIB, Sample, TableValue, any_heap, apply_sample, apply_window, bytes, chosen_size,
     colocated, configured_heap_matches, ev, heap_fixes, hist, judge_sample, mib_text, num, os, pct,
@@ -882,7 +883,7 @@ fn sstables_fixes(ctx: &Ctx, t: &TableValue, f: &mut Finding) {
             "{'class': 'LeveledCompactionStrategy'}"
         };
         f.fixes.push(Fix::Cql {
-            statement: format!("ALTER TABLE {}.{} WITH compaction = {class};", t.keyspace, t.table),
+            statement: format!("ALTER TABLE {} WITH compaction = {class};", qname(&t.keyspace, &t.table)),
             safety: Safety::DisplayOnly,
             description: "the table is read at least as often as written: leveled compaction bounds sstables per read, at the cost of more compaction I/O (every sstable is rewritten once)".into(),
         });
@@ -1277,7 +1278,8 @@ fn chunk_cache_too_large(ctx: &Ctx, em: &mut Emitter) {
     f.evidence.extend(e);
     f.evidence.push(ev("jvm.heap.max_bytes", bytes(heap), None));
     f.evidence.push(ev("host.ram per node", bytes(share), None));
-    let target = (half - heap).max(32.0 * MIB);
+    // Whole MiB, rounded down: the fix must land within the limit.
+    let target = ((half - heap) / MIB).floor().max(32.0) * MIB;
     push_config_fix(
         f,
         node,

@@ -7,7 +7,7 @@
 //! family) the node's `system_views.thread_pools` row is read instead.
 
 use super::signals::{
-    apply_window, ev, num, os, pct, push_config_fix, setting_ev, setting_int, window_s, window_text,
+    apply_window, ev, num, os, pct, push_config_fix, setting_ev, setting_int, window_text,
 };
 use super::{Builtin, Scope};
 use crate::engine::{Ctx, Emitter, Evidence, Family, Finding, Need, Safety, Severity};
@@ -869,9 +869,6 @@ fn client_connections(ctx: &Ctx, em: &mut Emitter) {
             f
         }
     };
-    if window_s(&node.metrics).is_none() {
-        f.confidence *= 0.9;
-    }
     f.fixes.push(os(
         "nodetool clientstats --all",
         Safety::DisplayOnly,

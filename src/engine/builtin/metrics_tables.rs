@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use super::advice::{cql_str, qname};
 use super::signals::{
     Hist, MIB, Sample, apply_sample, apply_window, bytes, ev, judge_sample, mib_text, num, os,
     push_config_fix, setting, setting_base, setting_ev, table_key, user_tables, window_text,
@@ -339,16 +340,17 @@ fn compaction_literal(
     pairs.push((extra.0.to_string(), extra.1.to_string()));
     let body: Vec<String> = pairs
         .iter()
-        .map(|(k, v)| format!("'{k}': '{}'", v.replace('\'', "''")))
+        .map(|(k, v)| format!("{}: {}", cql_str(k), cql_str(v)))
         .collect();
     format!("{{{}}}", body.join(", "))
 }
 
 /// TWCS for TTL'd data, else let tombstone compactions run; gc_grace as guidance only.
 fn tombstone_fixes(ctx: &Ctx, ks: &str, table: &str, f: &mut Finding) {
+    let q = qname(ks, table);
     let Some(t) = ctx.snapshot.schema.table(ks, table) else {
         f.fixes.push(Fix::Cql {
-            statement: format!("ALTER TABLE {ks}.{table} WITH compaction = {{'class': '<its current class>', 'unchecked_tombstone_compaction': 'true'}};"),
+            statement: format!("ALTER TABLE {q} WITH compaction = {{'class': '<its current class>', 'unchecked_tombstone_compaction': 'true'}};"),
             safety: Safety::DisplayOnly,
             description: "let single-sstable tombstone compactions purge tombstones older than gc_grace_seconds (the schema was not collected: keep the table's other compaction options)".into(),
         });
@@ -359,7 +361,7 @@ fn tombstone_fixes(ctx: &Ctx, ks: &str, table: &str, f: &mut Finding) {
     if ttl > 0 && class != "TimeWindowCompactionStrategy" {
         f.fixes.push(Fix::Cql {
             statement: format!(
-                "ALTER TABLE {ks}.{table} WITH compaction = {{'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': '1'}};"
+                "ALTER TABLE {q} WITH compaction = {{'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': '1'}};"
             ),
             safety: Safety::DisplayOnly,
             description: format!("the table expires data (default_time_to_live {ttl} s): TWCS drops whole expired sstables; only for append-only time series, and it rewrites the table's sstables"),
@@ -374,14 +376,14 @@ fn tombstone_fixes(ctx: &Ctx, ks: &str, table: &str, f: &mut Finding) {
         && !unchecked
     {
         f.fixes.push(Fix::Cql {
-            statement: format!("ALTER TABLE {ks}.{table} WITH compaction = {};", compaction_literal(o, ("unchecked_tombstone_compaction", "true"))),
+            statement: format!("ALTER TABLE {q} WITH compaction = {};", compaction_literal(o, ("unchecked_tombstone_compaction", "true"))),
             safety: Safety::Unsafe,
             description: "let single-sstable tombstone compactions purge tombstones older than gc_grace_seconds (more compaction I/O); the access pattern still needs fixing".into(),
         });
     }
     if let Some(gc) = t.option_i64("gc_grace_seconds").filter(|g| *g > 86_400) {
         f.fixes.push(Fix::Cql {
-            statement: format!("ALTER TABLE {ks}.{table} WITH gc_grace_seconds = 86400;"),
+            statement: format!("ALTER TABLE {q} WITH gc_grace_seconds = 86400;"),
             safety: Safety::DisplayOnly,
             description: format!("tombstones live gc_grace_seconds ({gc} s) before they can be purged: shorten it only if every replica is repaired more often than that, or deleted data comes back"),
         });

@@ -1,6 +1,6 @@
 //! Schema rules (SCH-0xx): replication against the real topology, indexes, views and the
 //! per-table options (compression, bloom filters, speculative retry, gc_grace, TTL, durable
-//! writes) that a data-modelling review checks, each with the CQL that fixes it.
+//! writes, row caching) that a data-modelling review checks, each with the CQL that fixes it.
 
 use std::collections::BTreeMap;
 
@@ -90,12 +90,13 @@ pub static RULES: &[Builtin] = &[
         needs: SCHEMA_TOPOLOGY,
         params: &[],
         summary: "A keyspace asks for more replicas in a datacenter than it has nodes, or names a datacenter no node is in.",
-        why: "Cassandra cannot place more replicas than nodes: a factor above the node count makes QUORUM and EACH_QUORUM need replicas that do not exist (UnavailableException as soon as quorum(rf) exceeds the live nodes). A datacenter name that no node reports (a typo such as dc1 for datacenter1) keeps no data anywhere and breaks EACH_QUORUM and, through the summed factor, QUORUM.",
+        why: "Cassandra cannot place more replicas than nodes: a factor above the node count makes QUORUM and EACH_QUORUM need replicas that do not exist (UnavailableException as soon as quorum(rf) exceeds the live nodes). A datacenter name that no node reports (a typo such as dc1 for datacenter1, a decommissioned or renamed datacenter) keeps no data anywhere and breaks EACH_QUORUM and, through the summed factor, QUORUM. Since 4.0 CREATE/ALTER KEYSPACE refuse a datacenter no node reports, but keyspaces defined earlier keep theirs.",
         evidence: "NetworkTopologyStrategy factors per datacenter (SimpleStrategy: against all nodes) and the datacenters and node counts from system.local of every node. Error severity when quorum(rf) > nodes: QUORUM can never succeed.",
         fix: "ALTER KEYSPACE with factors no higher than each datacenter's node count and only datacenters that exist (the names nodes report in system.local).",
         references: &[
             REPL_REF,
             "https://cassandra.apache.org/doc/latest/cassandra/architecture/guarantees.html",
+            "CASSANDRA-16747 (warn when creating a keyspace with RF above the node count)",
         ],
         check: Scope::Cluster(rf_exceeds_dc),
     },
@@ -314,6 +315,7 @@ pub static RULES: &[Builtin] = &[
         references: &[
             "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/compaction/index.html#tombstones-and-garbage-collection-gc-grace",
             "https://cassandra.apache.org/doc/latest/cassandra/managing/operating/hints.html",
+            "apache/cassandra src/java/org/apache/cassandra/hints/Hint.java (isLive: a hint expires after the smallest gc_grace_seconds of its tables)",
         ],
         check: Scope::Cluster(gc_grace_short),
     },
@@ -378,7 +380,7 @@ pub static RULES: &[Builtin] = &[
         fix: "Consolidate tables of the same shape (a tenant or type column in the key instead of one table per tenant), drop unused ones; on 4.1+ set the tables_warn_threshold guardrail so new tables warn.",
         references: &[
             "https://docs.datastax.com/en/dseplanning/docs/anti-patterns.html (too many tables)",
-            "CASSANDRA-16309 (table and keyspace count warnings)",
+            "CASSANDRA-17195 (tables_warn_threshold guardrail, replacing 4.0's table_count_warn_threshold)",
         ],
         check: Scope::Cluster(too_many_tables),
     },
@@ -419,6 +421,28 @@ pub static RULES: &[Builtin] = &[
         fix: "ALTER KEYSPACE … WITH durable_writes = true.",
         references: &[DDL_REF],
         check: Scope::Cluster(durable_writes),
+    },
+    Builtin {
+        id: "SCH-020",
+        name: "row-cache-on-write-heavy-table",
+        family: Family::Cache,
+        severity: Severity::Warning,
+        min_version: None,
+        max_version: None,
+        blocks_startup: false,
+        impact: 0.5,
+        confidence: 0.8,
+        needs: SCHEMA_TOPOLOGY,
+        params: &[("min_write_ratio", 1.0)],
+        summary: "A table caches rows (caching rows_per_partition) but is written at least as often as it is read.",
+        why: "The row cache keeps whole partitions (or their head) deserialised; every write to a cached partition invalidates it, so on a write-heavy table the cache churns: CPU spent filling entries nobody reads again, memory taken from the key cache and page cache. It pays off only for small, hot, read-mostly partitions. While row_cache_size is 0 on every node the option is inert (info), but it turns harmful the day someone enables the row cache.",
+        evidence: "caching.rows_per_partition of each user table, local writes against local reads over all nodes (table.write_latency.count / read_latency.count, else system_views.local_write_latency / local_read_latency), and each node's row_cache_size.",
+        fix: "ALTER TABLE … WITH caching = {'keys': 'ALL', 'rows_per_partition': 'NONE'}: takes effect at once, nothing is rewritten; the key cache keeps serving the table.",
+        references: &[
+            "https://cassandra.apache.org/doc/latest/cassandra/developing/cql/ddl.html#caching-options",
+            "https://docs.datastax.com/en/dseplanning/docs/schema-tuning.html (caching)",
+        ],
+        check: Scope::Cluster(row_cache_write_heavy),
     },
 ];
 
@@ -832,7 +856,8 @@ fn index_high_cardinality(ctx: &ClusterCtx, em: &mut Emitter) {
                 continue;
             };
             let (func, col_name) = index_target(target);
-            if func.is_some_and(|f| f != "values" && f != "full") && func.is_some() {
+            // keys() and entries() indexes of a map: cardinality is the keys', not judged.
+            if func.is_some_and(|f| f != "values" && f != "full") {
                 continue;
             }
             let Some(col) = column(t, col_name) else {
@@ -1586,6 +1611,89 @@ fn durable_writes(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             safety: Safety::Safe,
             description: "writes go through the commit log again".into(),
+        });
+    }
+}
+
+fn row_cache_write_heavy(ctx: &ClusterCtx, em: &mut Emitter) {
+    let ratio = ctx.meta.param("min_write_ratio");
+    let row_cache: Vec<(String, Option<u128>)> = ctx
+        .snapshot
+        .nodes
+        .iter()
+        .map(|n| {
+            let size = n
+                .config
+                .as_ref()
+                .and_then(|c| c.get("row_cache_size"))
+                .and_then(|s| s.value.as_quantity())
+                .map(|q| q.base());
+            (n.id.clone(), size)
+        })
+        .collect();
+    let cache_on = row_cache.iter().any(|(_, s)| s.is_some_and(|b| b > 0));
+    for t in user_tables(ctx.snapshot) {
+        let rows = t
+            .option_map("caching", "rows_per_partition")
+            .unwrap_or("NONE");
+        if rows.eq_ignore_ascii_case("NONE") {
+            continue;
+        }
+        let loads = table_load(ctx.snapshot, t);
+        let (Some(writes), Some(reads)) = (total(&loads, |l| l.writes), total(&loads, |l| l.reads))
+        else {
+            continue;
+        };
+        if writes <= 0.0 || writes < ratio * reads {
+            continue;
+        }
+        let keys = t.option_map("caching", "keys").unwrap_or("ALL").to_string();
+        let f = em.subject(&t.qualified()).emit(
+            format!(
+                "{} caches rows (rows_per_partition {rows}) but is written {} times for {} reads: every write invalidates the cached partition{}",
+                t.qualified(),
+                num(writes),
+                num(reads),
+                if cache_on {
+                    String::new()
+                } else {
+                    "; inert for now (row_cache_size is 0 on every node), harmful once the row cache is enabled".to_string()
+                }
+            ),
+            None,
+        );
+        if !cache_on {
+            f.severity = Severity::Info;
+        }
+        if !loads.iter().any(|l| l.from_metrics) {
+            f.confidence -= 0.1;
+        }
+        f.evidence.push(ev_expect(
+            format!("{} caching", t.qualified()),
+            format!("keys {keys}, rows_per_partition {rows}"),
+            "rows_per_partition NONE on a write-heavy table",
+        ));
+        f.evidence.push(ev(
+            format!("{} local writes / reads", t.qualified()),
+            format!("{} / {}", num(writes), num(reads)),
+        ));
+        f.evidence.push(ev(
+            "row_cache_size",
+            row_cache
+                .iter()
+                .map(|(n, s)| {
+                    format!(
+                        "{n}: {}",
+                        s.map(|b| bytes(b as f64)).unwrap_or_else(|| "?".into())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+        f.fixes.push(Fix::Cql {
+            statement: alter_table(t, &format!("caching = {}", cql_map(&[("keys", keys.as_str()), ("rows_per_partition", "NONE")]))),
+            safety: Safety::Safe,
+            description: "stop caching rows of this table; takes effect at once, nothing is rewritten".into(),
         });
     }
 }
