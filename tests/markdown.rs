@@ -353,3 +353,24 @@ fn no_findings_left_says_so_and_counts_the_baseline() {
     assert!(!md.contains("more finding"), "{md}");
     assert!(md.contains("#### Not checked"), "{md}");
 }
+
+#[test]
+fn running_settings_fixes_say_there_was_no_file() {
+    // The idle recording has no cassandra.yaml: each node's settings come from
+    // system_views.settings, and a fix cannot be a patch of a file nobody collected.
+    let md = out(&[
+        "analyze",
+        "--format",
+        "markdown",
+        "fixtures/snapshots/cluster3-idle.snap",
+    ]);
+    assert!(
+        md.contains("where: `system_views.settings@127.0.0.1:"),
+        "{md}"
+    );
+    assert!(
+        md.contains("     # cassandra.yaml of 127.0.0.1 (its running settings were read; no file was collected)\n     -auto_snapshot: false\n     +auto_snapshot: true\n"),
+        "{md}"
+    );
+    assert!(!md.contains("--- a/system_views.settings@"), "{md}");
+}

@@ -319,7 +319,10 @@ pub fn parse_jvm_size(s: &str) -> Option<u128> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse::<u128>().ok().map(|n| n * mult)
+    // checked: 34 digits fit a u128 but times 2^20 do not (found by fuzzing; an overflow
+    // panicked in debug builds and wrapped to a wrong size in release builds). Such a size is
+    // no size at all: None, as for any other text the JVM refuses.
+    digits.parse::<u128>().ok().and_then(|n| n.checked_mul(mult))
 }
 
 /// Parses a size given on casstune's own command line (`--ram 64GiB`, `64G`, `65536M`).
