@@ -14,9 +14,10 @@
 # Node N: 127.0.0.N, CQL :9042, storage :7000, exporter 127.0.0.N:9404,
 # local JMX 127.0.0.1:7N99. Data under $CASSTUNE_NODE_DIR/nodeN.
 #
-# A second, independent cluster beside it: CASSTUNE_NET=1 puts node N on
-# 127.0.1.N (exporter :9405, JMX 127.0.0.1:7N98, data under
-# /tmp/casstune-nodes-net1). CASSTUNE_SECURE=1 (or start --secure) adds
+# Independent clusters beside it: CASSTUNE_NET=K (1..3) puts node N on
+# 127.0.K.N (exporter :940(4+K), JMX 127.0.0.1:7N9(9-K), data under
+# /tmp/casstune-nodes-netK). The tests use 0 and 1 (the secure node); 2 and 3
+# are free for recording scenarios and benchmarks while the tests run. CASSTUNE_SECURE=1 (or start --secure) adds
 # PasswordAuthenticator, CassandraAuthorizer and client-to-node TLS with a
 # throwaway CA (tools/cassandra/node-secure.yaml.tmpl). Every command takes
 # the same variables, e.g. CASSTUNE_NET=1 cassandra.sh stop.
@@ -24,15 +25,15 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tpl_dir="$repo/tools/cassandra"
-# CASSTUNE_NET: 0 is the default cluster on 127.0.0.N; 1 a second one on 127.0.1.N.
+# CASSTUNE_NET: 0 is the default cluster on 127.0.0.N; K in 1..3 another one on 127.0.K.N.
 net=${CASSTUNE_NET:-0}
-case "$net" in 0|1) ;; *) echo "cassandra.sh: CASSTUNE_NET must be 0 or 1" >&2; exit 1;; esac
+case "$net" in 0|1|2|3) ;; *) echo "cassandra.sh: CASSTUNE_NET must be 0, 1, 2 or 3" >&2; exit 1;; esac
 if [ "$net" = 0 ]; then
   root=${CASSTUNE_NODE_DIR:-/tmp/casstune-nodes}
   exporter_port=${CASSTUNE_EXPORTER_PORT:-9404}
 else
   root=${CASSTUNE_NODE_DIR:-/tmp/casstune-nodes-net$net}
-  exporter_port=${CASSTUNE_EXPORTER_PORT:-9405}
+  exporter_port=${CASSTUNE_EXPORTER_PORT:-$((9404 + net))}
 fi
 cql_port=${CASSTUNE_CQL_PORT:-9042}
 storage_port=${CASSTUNE_STORAGE_PORT:-7000}
