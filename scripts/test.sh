@@ -27,6 +27,7 @@ have flock || apt_install util-linux
 have curl || apt_install curl
 have zstd || apt_install zstd
 have prometheus || apt_install prometheus
+bash scripts/chromium.sh >/dev/null   # headless Chromium for tests/html_report.rs
 python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema 2>/dev/null \
   || python3 -m pip install -q --break-system-packages jsonschema
 

@@ -320,6 +320,14 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to FILE instead of standard output (e.g. `--format html -o report.html`).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With --format markdown: how many findings to list in full, in rank order (findings of
+    /// one rule on several nodes or tables count once); the rest are counted per family.
+    /// Lower it for a short pull-request comment, raise it for a ticket [default: 10].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub top: Option<u16>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,

@@ -29,6 +29,15 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 }
 
 /// Writes to stdout; a closed pipe (`casstune … | head`) is not an error.
+/// Writes beside the target, then renames: a reader never sees half a report.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.casstune-tmp"));
+    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write the report", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write the report", path.display()))
+}
+
 fn print_stdout(s: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
@@ -374,13 +383,8 @@ fn run_collection(a: &SourceArgs) -> anyhow::Result<(Option<crate::snapshot::Arc
         let reporter = StderrReporter::new();
         crate::collect::run::collect(&opts, &reporter)?
     };
-    for n in &archive.manifest.nodes {
-        for e in &n.errors {
-            eprintln!("casstune: {}: {}: {}", n.id, e.source, e.message);
-        }
-    }
-    for e in &archive.manifest.errors {
-        eprintln!("casstune: {}: {}", e.source, e.message);
+    for line in crate::snapshot::errors::summarize(&archive.manifest) {
+        eprintln!("casstune: {line}");
     }
     let empty = archive.members().next().is_none();
     Ok(((!empty).then_some(archive), secrets))
@@ -413,6 +417,11 @@ fn collect_cmd(a: CollectArgs) -> anyhow::Result<i32> {
 }
 
 fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
+    // Checked before a live collection starts: a usage error should not cost one.
+    anyhow::ensure!(
+        a.top.is_none() || a.format == crate::report::Format::Markdown,
+        "--top applies to --format markdown; the other formats list every finding"
+    );
     let archive = match &a.snapshot {
         Some(p) => crate::snapshot::Archive::read(p)?,
         None => {
@@ -440,7 +449,9 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
         rules_dir: a.rules_dir.clone(),
         fix_diff: a.fix_diff.clone(),
         diff_dir: a.diff_dir.clone(),
-        color: use_color(a.color),
+        // A file gets no escape codes unless asked for.
+        color: if a.output.is_some() { a.color == ColorChoice::Always } else { use_color(a.color) },
+        top: a.top.map_or(crate::report::MARKDOWN_TOP, usize::from),
     };
     let run = crate::analyze::run(&archive, &opts)?;
     if a.snapshot.is_some()
@@ -453,7 +464,13 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
     for p in &run.problems {
         eprintln!("casstune: warning: {p}");
     }
-    print_stdout(&run.output)?;
+    match &a.output {
+        Some(p) => {
+            write_atomically(p, run.output.as_bytes())?;
+            eprintln!("casstune: wrote the report to {}", p.display());
+        }
+        None => print_stdout(&run.output)?,
+    }
     for n in &run.notes {
         eprintln!("casstune: {n}");
     }

@@ -197,4 +197,20 @@ fn diff_dir_fixes_apply_and_table_groups_nodes() {
         .output()
         .unwrap();
     assert!(check.status.success(), "{}", show(&check));
+    // Per node group: the demo's three nodes get the same change to cassandra.yaml, so one
+    // group patch; it applies in each node's own configuration directory.
+    let groups: Vec<String> = std::fs::read_dir(out.join("config"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("cassandra.yaml."))
+        .collect();
+    assert_eq!(groups, ["cassandra.yaml.1-of-1.patch"], "{}", show(&o));
+    let group = out.join("config").join(&groups[0]);
+    let head = std::fs::read_to_string(&group).unwrap();
+    assert!(head.contains("for 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3"), "{head}");
+    for node in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
+        let conf = tree.join("nodes").join(node).join("files");
+        let check = Command::new("patch").args(["-p1", "--dry-run", "-i"]).arg(&group).current_dir(&conf).output().unwrap();
+        assert!(check.status.success(), "{node}: {}", show(&check));
+    }
 }

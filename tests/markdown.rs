@@ -166,7 +166,7 @@ fn analyze_markdown_summarises_groups_and_agrees_with_json() {
     let shown: usize = top.iter().map(|l| weight(l)).sum();
     let more = total as usize - shown;
     if more > 0 {
-        assert!(md.contains(&format!("_{more} more finding{}: run `casstune analyze … --format table` to see every finding._", if more == 1 { "" } else { "s" })), "{md}");
+        assert!(md.contains(&format!("_{more} more finding{}: raise `--top` or run `casstune analyze … --format table` to see every finding._", if more == 1 { "" } else { "s" })), "{md}");
     } else {
         assert!(!md.contains("more finding"), "{md}");
     }
@@ -373,4 +373,86 @@ fn running_settings_fixes_say_there_was_no_file() {
         "{md}"
     );
     assert!(!md.contains("--- a/system_views.settings@"), "{md}");
+}
+
+#[test]
+fn analyze_top_n_lists_that_many_items_in_rank_order() {
+    let snap = "examples/demo.snap";
+    let default = out(&["analyze", "--format", "markdown", snap]);
+    assert_eq!(
+        default,
+        out(&["analyze", "--format", "markdown", "--top", "10", snap]),
+        "the default stays 10"
+    );
+    let j = json(&["analyze", "--format", "json", snap]);
+    let (e, w, i) = summary_counts(&j);
+    let total = (e + w + i) as usize;
+
+    let three = out(&["analyze", "--format", "markdown", "--top", "3", snap]);
+    let top3 = items(&three);
+    assert_eq!(top3.len(), 3, "{three}");
+    // The same ranking, cut earlier: the three are the default's first three.
+    assert_eq!(top3, items(&default)[..3].to_vec());
+    let shown: usize = top3.iter().map(|l| weight(l)).sum();
+    assert!(
+        three.contains(&format!(
+            "_{} more findings: raise `--top` or run `casstune analyze … --format table` to see every finding._",
+            total - shown
+        )),
+        "{three}"
+    );
+    // The family counts still cover every finding, shown or not.
+    let families = |md: &str| -> Vec<String> {
+        md.lines()
+            .skip_while(|l| *l != "#### By family")
+            .skip(2)
+            .take_while(|l| l.starts_with("| "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(!families(&three).is_empty());
+    assert_eq!(families(&three), families(&default));
+
+    // More than there are: every finding is listed, nothing is left out.
+    let all = out(&["analyze", "--format", "markdown", "--top", "1000", snap]);
+    let every = items(&all);
+    assert!(every.len() > 10, "the demo has more than ten groups");
+    assert_eq!(every.iter().map(|l| weight(l)).sum::<usize>(), total);
+    assert!(!all.contains("more finding"), "{all}");
+}
+
+#[test]
+fn top_is_refused_where_it_cannot_apply() {
+    let o = run(&[
+        "analyze",
+        "--format",
+        "table",
+        "--top",
+        "3",
+        "examples/demo.snap",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--top applies to --format markdown"), "{err}");
+    assert!(o.stdout.is_empty());
+    let o = run(&[
+        "analyze",
+        "--format",
+        "markdown",
+        "--top",
+        "0",
+        "examples/demo.snap",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'--top <N>'"));
+    // lint's Markdown has no --top.
+    let o = run(&[
+        "lint",
+        "--format",
+        "markdown",
+        "--top",
+        "3",
+        "examples/demo/conf",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
 }

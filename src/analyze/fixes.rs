@@ -19,6 +19,11 @@ pub fn write(dir: &Path, snapshot: &Snapshot, findings: &[Finding]) -> anyhow::R
     let patch = crate::fix::patch(snapshot, findings);
     if !patch.is_empty() {
         put(dir, "config.patch", &patch, &mut written)?;
+        if snapshot.nodes.len() > 1 {
+            for (name, text) in group_patches(&patch) {
+                put(dir, &format!("config/{name}"), &text, &mut written)?;
+            }
+        }
     }
     let cql = cql_script(findings);
     if !cql.is_empty() {
@@ -28,6 +33,58 @@ pub fn write(dir: &Path, snapshot: &Snapshot, findings: &[Finding]) -> anyhow::R
         put(dir, &format!("os/{}.sh", file_safe(&node)), &script, &mut written)?;
     }
     Ok(written)
+}
+
+/// The combined patch split by node group: nodes whose file gets the very same hunks share one
+/// patch, with paths relative to the node's configuration directory (`patch -p1` there, or
+/// in the configuration-management template all of them are rendered from). Named
+/// `<file>.<n>-of-<groups>.patch`, biggest group first.
+fn group_patches(patch: &str) -> Vec<(String, String)> {
+    // (file name in the conf dir, hunks) → nodes.
+    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut lines = patch.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(path) = line.strip_prefix("--- a/") else {
+            continue;
+        };
+        let Some(plus) = lines.next() else { break };
+        debug_assert!(plus.starts_with("+++ b/"));
+        let mut body = String::new();
+        while let Some(l) = lines.peek() {
+            if l.starts_with("--- a/") {
+                break;
+            }
+            body.push_str(l);
+            body.push('\n');
+            lines.next();
+        }
+        // nodes/<node>/files/<file in the conf dir>
+        let (node, file) = match path.strip_prefix("nodes/").and_then(|p| p.split_once("/files/")) {
+            Some((n, f)) => (n.to_string(), f.to_string()),
+            None => (String::new(), path.to_string()),
+        };
+        groups.entry((file, body)).or_default().push(node);
+    }
+    let mut by_file: BTreeMap<String, Vec<(Vec<String>, String)>> = BTreeMap::new();
+    for ((file, body), nodes) in groups {
+        by_file.entry(file).or_default().push((nodes, body));
+    }
+    let mut out = Vec::new();
+    for (file, mut variants) in by_file {
+        variants.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        let total = variants.len();
+        for (i, (nodes, body)) in variants.into_iter().enumerate() {
+            let mut text = format!(
+                "casstune: the change to {file} for {} node{}: {}\nApply it in each of their configuration directories: patch -p1 < THIS_FILE\n\n",
+                nodes.len(),
+                if nodes.len() == 1 { "" } else { "s" },
+                nodes.join(", ")
+            );
+            let _ = write!(text, "--- a/{file}\n+++ b/{file}\n{body}");
+            out.push((format!("{}.{}-of-{total}.patch", file_safe(&file), i + 1), text));
+        }
+    }
+    out
 }
 
 fn put(dir: &Path, rel: &str, text: &str, written: &mut Vec<String>) -> anyhow::Result<()> {
@@ -126,6 +183,8 @@ mod tests {
             location: None,
             evidence: Vec::new(),
             fixes,
+            topic: None,
+            also: Vec::new(),
         }
     }
 

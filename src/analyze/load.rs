@@ -54,16 +54,7 @@ pub fn snapshot(archive: &Archive, problems: &mut Vec<String>) -> Snapshot {
 
 /// The collection's recorded failures, `node: source: message`; `None` when there were none.
 pub fn collection_errors(archive: &Archive) -> Option<Vec<String>> {
-    let m = &archive.manifest;
-    let mut out = Vec::new();
-    for n in &m.nodes {
-        for e in &n.errors {
-            out.push(format!("{}: {}: {}", n.id, e.source, e.message));
-        }
-    }
-    for e in &m.errors {
-        out.push(format!("{}: {}", e.source, e.message));
-    }
+    let out = crate::snapshot::errors::summarize(&archive.manifest);
     (!out.is_empty()).then_some(out)
 }
 

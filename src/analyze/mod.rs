@@ -20,6 +20,8 @@ pub struct AnalyzeOptions {
     /// Write every fix as files (config.patch, fixes.cql, os/<node>.sh).
     pub diff_dir: Option<std::path::PathBuf>,
     pub color: bool,
+    /// Items `--format markdown` lists in full (`--top`).
+    pub top: usize,
 }
 
 pub struct AnalyzeRun {
@@ -45,6 +47,8 @@ pub fn run(archive: &Archive, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeRu
         findings,
         not_checked,
     } = engine.run(&snapshot);
+    // One problem seen through several kinds of evidence reads as one finding.
+    let findings = crate::engine::consolidate::consolidate(findings);
     let mut notes = Vec::new();
     if let Some(p) = &opts.fix_diff {
         let patch = crate::fix::patch(&snapshot, &findings);
@@ -80,7 +84,7 @@ pub fn run(archive: &Archive, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeRu
         color: opts.color,
         snapshot: Some(&snapshot),
     };
-    let output = report::render(opts.format, &report);
+    let output = report::render_top(opts.format, &report, opts.top);
     let failed = findings.iter().any(|f| f.severity >= opts.fail_on);
     let partial = archive.is_partial();
     Ok(AnalyzeRun {

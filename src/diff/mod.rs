@@ -493,6 +493,8 @@ mod tests {
                 location: None,
             }],
             fixes: vec![],
+            topic: None,
+            also: Vec::new(),
         }
     }
 

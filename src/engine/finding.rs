@@ -184,6 +184,24 @@ pub struct Finding {
     pub location: Option<Location>,
     pub evidence: Vec<Evidence>,
     pub fixes: Vec<Fix>,
+    /// What problem this is about, when other rules can report the same one from other
+    /// evidence (`tombstones:ks.t`): `consolidate` folds such findings into one.
+    #[serde(skip)]
+    pub topic: Option<String>,
+    /// Findings of other rules (or other nodes) about the same problem, folded into this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Related>,
+}
+
+/// A finding folded into a higher-ranked one about the same problem: kept whole, so no
+/// evidence is lost, but reported once.
+#[derive(Debug, Clone, Serialize)]
+pub struct Related {
+    pub rule: String,
+    pub subject: String,
+    pub severity: Severity,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
 }
 
 impl Finding {
@@ -201,6 +219,20 @@ impl Finding {
             .unwrap_or_default();
         let key = self.evidence.first().map(|e| e.name.as_str()).unwrap_or("");
         format!("{}|{}|{}", self.rule, file, key)
+    }
+
+    /// One line per folded finding ("also PART-002 on 127.0.0.3: …"), at most `max`, then a count.
+    pub fn also_lines(&self, max: usize) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .also
+            .iter()
+            .take(max)
+            .map(|r| format!("also {} on {}: {}", r.rule, r.subject, r.message))
+            .collect();
+        if self.also.len() > max {
+            lines.push(format!("… and {} more", self.also.len() - max));
+        }
+        lines
     }
 
     fn score(&self) -> f32 {
@@ -236,6 +268,8 @@ mod tests {
             blocks_startup: false,
             confidence: 1.0,
             impact,
+            topic: None,
+            also: Vec::new(),
             location: Some(Location {
                 file: "a".into(),
                 line,

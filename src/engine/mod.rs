@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod cel_rules;
+pub mod consolidate;
 pub mod finding;
 
 use std::collections::BTreeMap;
@@ -13,7 +14,7 @@ use serde::Serialize;
 use crate::catalog::Version;
 use crate::model::{Node, Snapshot};
 
-pub use finding::{Evidence, Family, Finding, Fix, Location, Safety, Severity, rank};
+pub use finding::{Evidence, Family, Finding, Fix, Location, Related, Safety, Severity, rank};
 
 /// What a rule reads; a rule whose needs are unmet is listed as not checked, never guessed.
 #[derive(
@@ -76,7 +77,7 @@ impl Need {
     }
 
     /// Evidence only a collection (`collect`, `analyze`) can bring, never a lint run.
-    fn from_collection_only(self) -> bool {
+    fn only_from_a_collection(self) -> bool {
         matches!(
             self,
             Need::Metrics | Need::Rates | Need::Schema | Need::NodeTables | Need::HostFacts | Need::Traces
@@ -197,6 +198,8 @@ impl<'a> Emitter<'a> {
             location,
             evidence: Vec::new(),
             fixes: Vec::new(),
+            topic: None,
+            also: Vec::new(),
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -214,6 +217,9 @@ pub struct Rule {
     pub meta: RuleMeta,
     pub check: Check,
 }
+
+/// Between the needs of one not-checked reason: the descriptions themselves contain commas.
+pub const NEEDS_SEPARATOR: &str = "; ";
 
 /// A rule that could not run on a subject, and what it would need.
 #[derive(Debug, Clone, Serialize)]
@@ -322,7 +328,7 @@ impl Engine {
                     subject: CLUSTER_SUBJECT.into(),
                     reason: format!(
                         "needs {}",
-                        missing.iter().map(|n| n.describe()).collect::<Vec<_>>().join(", ")
+                        missing.iter().map(|n| n.describe()).collect::<Vec<_>>().join(NEEDS_SEPARATOR)
                     ),
                 });
                 continue;
@@ -353,7 +359,7 @@ impl Engine {
                     continue;
                 }
                 // Lint: rules that need a live collection are for `analyze`, not "not checked".
-                if snapshot.collection.is_none() && rule.meta.needs.iter().any(|n| n.from_collection_only()) {
+                if snapshot.collection.is_none() && rule.meta.needs.iter().any(|n| n.only_from_a_collection()) {
                     continue;
                 }
                 let missing: Vec<_> = rule.meta.needs.iter().filter(|n| !n.met(node, snapshot)).collect();
@@ -367,7 +373,7 @@ impl Engine {
                                 .iter()
                                 .map(|n| n.describe())
                                 .collect::<Vec<_>>()
-                                .join(", ")
+                                .join(NEEDS_SEPARATOR)
                         ),
                     });
                     continue;

@@ -3,7 +3,8 @@
 //! Layout, always in this order:
 //!
 //! 1. a heading and one summary line: counts by severity, what was analysed;
-//! 2. the top findings ([`TOP`], in the order given, which is rank order), each with its
+//! 2. the top findings ([`TOP`] unless `analyze --top N` says otherwise, in the order given,
+//!    which is rank order), each with its
 //!    severity, rule, where, message, key evidence and its fix as a fenced `diff`, `cql` or `sh`
 //!    block. Findings of one rule whose messages have the same shape on several subjects (the
 //!    same setting on every node, the same option on several tables) are one item:
@@ -34,6 +35,11 @@ const NAMED: usize = 5;
 const NOT_CHECKED_IDS: usize = 6;
 
 pub fn render(r: &Report) -> String {
+    render_top(r, TOP)
+}
+
+/// [`render`] listing `top` items (groups of findings) in full instead of [`TOP`].
+pub fn render_top(r: &Report, top: usize) -> String {
     let mut out = String::new();
     let kind = Kinds::new(r);
     out.push_str("### casstune\n\n");
@@ -42,7 +48,7 @@ pub fn render(r: &Report) -> String {
     let groups = group(r.findings, &kind);
     if !groups.is_empty() {
         out.push_str("\n#### Top findings\n\n");
-        for (i, g) in groups.iter().take(TOP).enumerate() {
+        for (i, g) in groups.iter().take(top).enumerate() {
             item(&mut out, r, i + 1, g, &kind);
         }
         let per_family = families(r.findings);
@@ -54,17 +60,7 @@ pub fn render(r: &Report) -> String {
 
     if !r.not_checked.is_empty() {
         out.push_str("\n#### Not checked\n\n");
-        let mut by_reason: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
-        for n in r.not_checked {
-            let e = by_reason.entry(n.reason.as_str()).or_default();
-            e.0.push(n.rule.as_str());
-            e.1.push(n.subject.as_str());
-        }
-        for (reason, (mut rules, mut subjects)) in by_reason {
-            rules.sort_unstable();
-            rules.dedup();
-            subjects.sort_unstable();
-            subjects.dedup();
+        for (reason, rules, subjects) in not_checked_by_reason(r) {
             let mut ids = rules
                 .iter()
                 .take(NOT_CHECKED_IDS)
@@ -83,17 +79,45 @@ pub fn render(r: &Report) -> String {
         }
     }
 
-    let shown: usize = groups.iter().take(TOP).map(|g| g.members.len()).sum();
+    let shown: usize = groups.iter().take(top).map(|g| g.members.len()).sum();
     let more = r.findings.len() - shown;
     if more > 0 {
         let _ = writeln!(
             out,
-            "\n_{more} more finding{}: run `casstune {} … --format table` to see every finding._",
+            "\n_{more} more finding{}: {}run `casstune {} … --format table` to see every finding._",
             plural(more),
+            // Only analyze has --top (lint's Markdown is a CI summary of config files).
+            if kind.command() == "analyze" {
+                "raise `--top` or "
+            } else {
+                ""
+            },
             kind.command()
         );
     }
     out
+}
+
+/// The rules not checked, by reason (in reason order): the distinct rule IDs and subjects of each.
+pub(super) fn not_checked_by_reason<'a>(
+    r: &Report<'a>,
+) -> Vec<(&'a str, Vec<&'a str>, Vec<&'a str>)> {
+    let mut by_reason: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    for n in r.not_checked {
+        let e = by_reason.entry(n.reason.as_str()).or_default();
+        e.0.push(n.rule.as_str());
+        e.1.push(n.subject.as_str());
+    }
+    by_reason
+        .into_iter()
+        .map(|(reason, (mut rules, mut subjects))| {
+            rules.sort_unstable();
+            rules.dedup();
+            subjects.sort_unstable();
+            subjects.dedup();
+            (reason, rules, subjects)
+        })
+        .collect()
 }
 
 /// `**N findings**: …` with the severities, the analysed subjects and their versions.
@@ -191,6 +215,9 @@ fn item(out: &mut String, r: &Report, n: usize, g: &Group, kind: &Kinds) {
     } else {
         let _ = writeln!(out, "{pad}- where: {place}");
     }
+    for line in f.also_lines(3) {
+        let _ = writeln!(out, "{pad}- {}", text(&line));
+    }
     let evidence: Vec<String> = f
         .evidence
         .iter()
@@ -235,7 +262,7 @@ fn item(out: &mut String, r: &Report, n: usize, g: &Group, kind: &Kinds) {
     out.push('\n');
 }
 
-fn safety_label(s: Safety) -> &'static str {
+pub(super) fn safety_label(s: Safety) -> &'static str {
     match s {
         Safety::Safe => "safe",
         Safety::Unsafe => "unsafe: review, roll out node by node",
@@ -246,7 +273,7 @@ fn safety_label(s: Safety) -> &'static str {
 /// The fix as a code block: a unified diff of the file-editing fixes of the finding that touch
 /// the top fix's file (against the real file text when the report has it), the CQL
 /// statement, or the shell command.
-fn fix_block(r: &Report, f: &Finding) -> Option<(&'static str, String)> {
+pub(super) fn fix_block(r: &Report, f: &Finding) -> Option<(&'static str, String)> {
     let top = f.fixes.first()?;
     match top {
         Fix::Cql { statement, .. } => Some(("cql", statement.trim_end().to_string())),
@@ -343,11 +370,11 @@ fn fenced(out: &mut String, indent: &str, lang: &str, body: &str) {
 
 /// Findings of one rule and severity whose messages have one shape, in the order of the
 /// first one.
-struct Group<'a> {
-    members: Vec<&'a Finding>,
+pub(super) struct Group<'a> {
+    pub members: Vec<&'a Finding>,
 }
 
-fn group<'a>(findings: &'a [Finding], kind: &Kinds) -> Vec<Group<'a>> {
+pub(super) fn group<'a>(findings: &'a [Finding], kind: &Kinds) -> Vec<Group<'a>> {
     let mut groups: Vec<Group<'a>> = Vec::new();
     let mut index: BTreeMap<(String, Severity, String, bool), usize> = BTreeMap::new();
     for f in findings {
@@ -392,7 +419,7 @@ fn shape(message: &str, subject: &str) -> String {
     out
 }
 
-fn families(findings: &[Finding]) -> BTreeMap<Family, [usize; 3]> {
+pub(super) fn families(findings: &[Finding]) -> BTreeMap<Family, [usize; 3]> {
     let mut m: BTreeMap<Family, [usize; 3]> = BTreeMap::new();
     for f in findings {
         let c = m.entry(f.family).or_default();
@@ -406,14 +433,14 @@ fn families(findings: &[Finding]) -> BTreeMap<Family, [usize; 3]> {
 }
 
 /// What the subjects are (nodes, tables, the cluster, config files), for "3 nodes: …".
-struct Kinds {
+pub(super) struct Kinds {
     nodes: Vec<String>,
     tables: Vec<String>,
     live: bool,
 }
 
 impl Kinds {
-    fn new(r: &Report) -> Kinds {
+    pub(super) fn new(r: &Report) -> Kinds {
         let live = r.snapshot.is_some_and(|s| s.collection.is_some());
         let mut nodes: Vec<String> = r.targets.iter().map(|t| t.subject.clone()).collect();
         if let Some(s) = r.snapshot {
@@ -452,7 +479,7 @@ impl Kinds {
     }
 
     /// `node`, `table`, `config` or `subject`, by what all of them are.
-    fn singular(&self, subjects: &[&str]) -> &'static str {
+    pub(super) fn singular(&self, subjects: &[&str]) -> &'static str {
         if subjects.iter().all(|s| self.is_node(s)) {
             if self.live { "node" } else { "config" }
         } else if subjects.iter().all(|s| self.is_table(s)) {
@@ -463,7 +490,7 @@ impl Kinds {
     }
 
     /// `3 nodes`.
-    fn count_label(&self, subjects: &[&str]) -> String {
+    pub(super) fn count_label(&self, subjects: &[&str]) -> String {
         let n = subjects.len();
         if n == 1 && subjects[0] == crate::engine::CLUSTER_SUBJECT {
             return "the cluster".into();
@@ -473,13 +500,18 @@ impl Kinds {
 
     /// `3 nodes: a, b, c` (at most [`NAMED`] names), or the one subject's name.
     fn named(&self, subjects: &[&str]) -> String {
+        self.named_with(subjects, escape)
+    }
+
+    /// [`Kinds::named`] with the names escaped by `esc` (Markdown, HTML).
+    pub(super) fn named_with(&self, subjects: &[&str], esc: fn(&str) -> String) -> String {
         let mut unique: Vec<&str> = subjects.to_vec();
         unique.sort_unstable();
         unique.dedup();
         if unique.len() == 1 {
-            return escape(unique[0]);
+            return esc(unique[0]);
         }
-        let names: Vec<String> = unique.iter().take(NAMED).map(|s| escape(s)).collect();
+        let names: Vec<String> = unique.iter().take(NAMED).map(|s| esc(s)).collect();
         let mut s = format!("{}: {}", self.count_label(&unique), names.join(", "));
         if unique.len() > NAMED {
             let _ = write!(s, " and {} more", unique.len() - NAMED);

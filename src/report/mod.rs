@@ -67,5 +67,17 @@ pub fn render(format: Format, report: &Report) -> String {
     }
 }
 
+/// [`render`], with the number of top items `--format markdown` lists in full (`analyze --top`);
+/// the other formats list every finding.
+pub fn render_top(format: Format, report: &Report, top: usize) -> String {
+    match format {
+        Format::Markdown => markdown::render_top(report, top),
+        other => render(other, report),
+    }
+}
+
+/// Items the Markdown format lists in full unless told otherwise.
+pub const MARKDOWN_TOP: usize = markdown::TOP;
+
 pub const TOOL: &str = "casstune";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

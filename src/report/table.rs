@@ -41,6 +41,10 @@ pub fn render(r: &Report) -> String {
             if f.blocks_startup {
                 finding.push_str(" [blocks startup]");
             }
+            for line in f.also_lines(3) {
+                finding.push('\n');
+                finding.push_str(&line);
+            }
             table.add_row(vec![
                 sev,
                 Cell::new(format!("{}\n{}", f.rule, f.name)),
@@ -81,7 +85,7 @@ pub fn render(r: &Report) -> String {
     if !host_only.is_empty() {
         let mut needs: Vec<&str> = host_only
             .iter()
-            .flat_map(|n| n.reason.trim_start_matches("needs ").split(", "))
+            .flat_map(|n| n.reason.trim_start_matches("needs ").split(crate::engine::NEEDS_SEPARATOR))
             .collect();
         needs.sort();
         needs.dedup();

@@ -21,6 +21,7 @@
 //! - `prometheus-server/<name>.json`: raw PromQL API answers
 
 pub mod archive;
+pub mod errors;
 pub mod redact;
 
 use std::collections::BTreeMap;

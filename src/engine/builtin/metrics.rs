@@ -837,6 +837,7 @@ fn sstables_per_read(ctx: &Ctx, em: &mut Emitter) {
             ),
             None,
         );
+        f.topic = crate::engine::consolidate::table_topic("sstables-per-read", &t.qualified());
         f.evidence.push(ev(
             table_key("table.sstables_per_read.p99", &t),
             num(t.value),

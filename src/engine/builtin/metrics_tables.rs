@@ -16,6 +16,7 @@ use super::signals::{
 };
 use super::{Builtin, Scope};
 use crate::catalog::Version;
+use crate::engine::consolidate::table_topic;
 use crate::engine::{Ctx, Emitter, Family, Finding, Fix, Need, Safety, Severity};
 use crate::model::schema::is_system_keyspace;
 use crate::model::{Metrics, Node};
@@ -315,6 +316,7 @@ fn report_large(
     if size < err {
         f.severity = Severity::Warning;
     }
+    f.topic = table_topic("partition-size", table);
     f.evidence.push(e);
     large_partition_fixes(node, f, warn);
 }
@@ -411,6 +413,7 @@ fn tombstones_per_read(ctx: &Ctx, em: &mut Emitter) {
             ),
             None,
         );
+        f.topic = table_topic("tombstones", &t.qualified());
         hist_evidence(f, &t, max, min_reads);
         let live = ctx.node.metrics.get(
             "table.live_rows_scanned.p50",
@@ -472,6 +475,7 @@ fn tombstone_thresholds(ctx: &Ctx, em: &mut Emitter) {
             " since the node started (a single scrape: when is unknown)".into()
         };
         let f = em.emit(format!("{ks}.{table}: {what}{when}"), None);
+        f.topic = table_topic("tombstones", &format!("{ks}.{table}"));
         // An aborted read is an error the client saw; an old one may be fixed already.
         if fails > 0.0 && (in_window || !has_rates) {
             f.severity = Severity::Error;

@@ -634,6 +634,7 @@ fn partition_skew(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
+        f.topic = crate::engine::consolidate::table_topic("partition-size", &t.qualified());
         if !is_large {
             f.severity = Severity::Info;
         }

@@ -483,6 +483,7 @@ fn many_sstables_merged(ctx: &ClusterCtx, em: &mut Emitter) {
             format!("a traced read of {name} merged data from {n} SSTables on {node} ({class})"),
             None,
         );
+        f.topic = crate::engine::consolidate::table_topic("sstables-per-read", &name);
         f.evidence.push(ev_expect(
             format!("{name} SSTables merged per traced read (max)"),
             n.to_string(),
@@ -564,6 +565,7 @@ fn tombstone_reads(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
+        f.topic = crate::engine::consolidate::table_topic("tombstones", &name);
         f.evidence.push(ev_expect(
             format!("{name} tombstones per traced read"),
             format!("{tomb} tombstones, {live} live rows"),
