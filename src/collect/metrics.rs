@@ -116,7 +116,7 @@ fn store_scrapes(archive: &mut Archive, id: &str, url: &str, first: ScrapeText, 
     let e = archive.node_entry(id);
     e.collected.push(format!("metrics:{url}"));
     for n in &info.notes {
-        if n.contains("second scrape") {
+        if n.contains("second scrape") || n.contains("first scrape failed") {
             e.errors.push(SourceError {
                 source: format!("metrics:{url}"),
                 message: n.clone(),

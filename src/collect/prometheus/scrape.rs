@@ -438,12 +438,17 @@ impl Endpoint {
         let two_passes = !self.interval.is_zero();
         let mut first = match first {
             Ok(f) => f,
-            Err(e) => {
-                if two_passes {
-                    let _ = self.done.send(());
-                }
-                return Err(e);
+            Err(e) if two_passes => {
+                // A node restarting, or briefly too busy to answer, may be back for the
+                // second pass: one scrape (no rates) is better than none.
+                tokio::time::sleep_until((started + self.interval).into()).await;
+                let (second, _) = self.limited_scrape().await;
+                let _ = self.done.send(());
+                let mut only = second.map_err(|_| e.clone())?;
+                only.notes.push(format!("first scrape failed, so no counter rates (this is the second): {e}"));
+                return Ok((only, None));
             }
+            Err(e) => return Err(e),
         };
         if !two_passes {
             return Ok((first, None));
