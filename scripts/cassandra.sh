@@ -2,7 +2,7 @@
 # Start/stop real Apache Cassandra 5.0 test nodes on loopback, each with the
 # Prometheus JMX exporter agent. See scripts/README.md.
 #
-#   cassandra.sh start [--nodes 1|2|3] [--fresh] [--secure]
+#   cassandra.sh start [--nodes 1|2|3] [--fresh] [--secure] [--profile tuned]
 #                                                  start (idempotent), wait for CQL
 #   cassandra.sh stop                              SIGTERM, then SIGKILL after a timeout
 #   cassandra.sh status                            per-node process/CQL/exporter state
@@ -21,6 +21,11 @@
 # PasswordAuthenticator, CassandraAuthorizer and client-to-node TLS with a
 # throwaway CA (tools/cassandra/node-secure.yaml.tmpl). Every command takes
 # the same variables, e.g. CASSTUNE_NET=1 cassandra.sh stop.
+# CASSTUNE_PROFILE=tuned (or start --profile tuned) is the well-tuned cluster
+# of fixtures/snapshots/baseline.snap: tools/cassandra/node-tuned.yaml.tmpl,
+# secure, GossipingPropertyFileSnitch, 2 GiB heaps, stock JIT, and the JVM
+# flags written to nodeN/jvm17-server.options. CASSTUNE_YAML_SET="key: value; …"
+# replaces top-level settings of the rendered yaml (scenario recordings).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,6 +51,9 @@ cluster_name=casstune-test
 # recorded in $root/cluster.secure, so later commands on that cluster know it.
 secure=${CASSTUNE_SECURE:-0}
 [ ! -f "$root/cluster.secure" ] || secure=1
+# Profile: "" (the test nodes) or "tuned"; recorded in $root/cluster.profile like secure mode.
+profile=${CASSTUNE_PROFILE:-}
+[ ! -f "$root/cluster.profile" ] || profile=$(cat "$root/cluster.profile")
 tls_dir="$root/tls"
 # A CASSTUNE_NODE_DIR exported for one network must not steer a command for the other
 # (`CASSTUNE_NET=1 … stop` would stop the default cluster). Clusters on 127.0.1.N record
@@ -122,8 +130,10 @@ render_yaml() {
       -e "s|@@STORAGE_PORT@@|$storage_port|g" \
       -e "s|@@CQL_PORT@@|$cql_port|g" \
       -e "s|@@NODE_DIR@@|$dir|g" \
-      "$tpl_dir/node.yaml.tmpl" >"$dir/cassandra.yaml"
+      "$tpl_dir/$(node_template)" >"$dir/cassandra.yaml"
   if [ "$secure" = 1 ]; then render_secure "$n"; fi
+  if [ "$profile" = tuned ]; then render_tuned "$n"; fi
+  if [ -n "${CASSTUNE_YAML_SET:-}" ]; then yaml_set "$dir/cassandra.yaml"; fi
   if grep -v '^ *#' "$dir/cassandra.yaml" | grep -q '@@'; then die "unfilled placeholder in $dir/cassandra.yaml"; fi
 }
 
@@ -137,6 +147,32 @@ render_secure() {
       -e "s|@@KEYSTORE_PASSWORD@@|$(cat "$tls_dir/keystore.password")|g" \
       -e "s|@@TRUSTSTORE_PASSWORD@@|$(cat "$tls_dir/truststore.password")|g" \
       -e '1,/^$/d' "$tpl_dir/node-secure.yaml.tmpl" >>"$f"
+}
+
+# CASSTUNE_YAML_SET: top-level `key: value` lines (newline or ';' separated) that replace
+# the template's line for that key, or are added; for recording scenarios that need one
+# setting changed (key_cache_size: 1MiB, concurrent_writes: 2, …).
+yaml_set() {
+  local f=$1 line key
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"; [ -n "$line" ] || continue
+    key=${line%%:*}
+    case "$key" in *[!a-z0-9_]*|"") die "CASSTUNE_YAML_SET: not a top-level 'key: value': $line";; esac
+    sed -i "/^$key:/d" "$f"
+    printf '%s\n' "$line" >>"$f"
+  done < <(printf '%s\n' "$CASSTUNE_YAML_SET" | tr ';' '\n')
+}
+
+node_template() { if [ "$profile" = tuned ]; then echo node-tuned.yaml.tmpl; else echo node.yaml.tmpl; fi; }
+
+# Tuned profile: the internode TLS block of node-tuned.yaml.tmpl uses the secure
+# overlay's placeholders; GossipingPropertyFileSnitch reads dc and rack from
+# cassandra-rackdc.properties (-Dcassandra-rackdc.properties, see launch_node).
+render_tuned() {
+  local n=$1 dir; dir=$(node_dir "$n")
+  sed -i -e "s|@@TLS_DIR@@|$tls_dir|g" -e "s|@@NODE@@|$n|g" \
+      -e "s|@@KEYSTORE_PASSWORD@@|$(cat "$tls_dir/keystore.password")|g" "$dir/cassandra.yaml"
+  printf 'dc=dc1\nrack=rack%s\n' "$n" >"$dir/cassandra-rackdc.properties"
 }
 
 # Throwaway TLS material for secure mode, made once per $root (kept across
@@ -261,11 +297,14 @@ launch_node() {
   )
   # C1-only JIT halves start-up CPU on 2 cores (measured: 12.5 s vs 24 s of CPU
   # to CQL-ready); steady-state throughput is lower, which test nodes can
-  # afford. CASSTUNE_FULL_JIT=1 keeps the stock tiered C1+C2 JIT.
-  [ "${CASSTUNE_FULL_JIT:-0}" = 1 ] || jvm+=(-XX:TieredStopAtLevel=1)
+  # afford. CASSTUNE_FULL_JIT=1 keeps the stock tiered C1+C2 JIT (the tuned
+  # profile always does: it stands for a production node).
+  [ "${CASSTUNE_FULL_JIT:-0}" = 1 ] || [ "$profile" = tuned ] || jvm+=(-XX:TieredStopAtLevel=1)
+  [ "$profile" != tuned ] || jvm+=("-Dcassandra-rackdc.properties=file://$dir/cassandra-rackdc.properties")
   # Extra JVM flags, word-split (e.g. CASSTUNE_JVM_OPTS="-XX:+AlwaysPreTouch").
   # shellcheck disable=SC2206
   [ -z "${CASSTUNE_JVM_OPTS:-}" ] || jvm+=(${CASSTUNE_JVM_OPTS})
+  [ "$profile" != tuned ] || write_jvm_options "$dir" "${jvm[@]}"
   : >"$dir/logs/stdout.log"
   rm -f "$dir/cassandra.pid"
   # Where this run's part of system.log starts (a restarted node appends).
@@ -280,6 +319,23 @@ launch_node() {
   # Wait for the pid file the inner shell writes.
   local i
   for i in $(seq 50); do [ -s "$dir/cassandra.pid" ] && break; sleep 0.1; done
+}
+
+# The flags a tuned node runs with, as a jvm17-server.options beside its
+# cassandra.yaml, so `casstune collect --config NODE=DIR` reads the real JVM
+# options (one option a line; --add-exports/--add-opens keep their argument).
+write_jvm_options() {
+  local dir=$1; shift
+  {
+    echo "# Written by scripts/cassandra.sh (profile tuned): the flags this node was started with."
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --add-exports|--add-opens) echo "$1 $2"; shift 2;;
+        -cp) shift 2;;
+        *) echo "$1"; shift;;
+      esac
+    done
+  } >"$dir/jvm17-server.options"
 }
 
 fail_start() {
@@ -332,10 +388,15 @@ cmd_start() {
       --nodes=*) nodes=${1#--nodes=}; shift;;
       --fresh) fresh=1; shift;;
       --secure) secure=1; shift;;
-      *) die "start: unknown argument '$1' (usage: start [--nodes 1|2|3] [--fresh] [--secure])";;
+      --profile) profile=${2:-}; shift 2 || die "--profile needs a value";;
+      --profile=*) profile=${1#--profile=}; shift;;
+      *) die "start: unknown argument '$1' (usage: start [--nodes 1|2|3] [--fresh] [--secure] [--profile tuned])";;
     esac
   done
   case "$nodes" in 1|2|3) ;; *) die "--nodes must be 1, 2 or 3";; esac
+  case "$profile" in ""|tuned) ;; *) die "--profile must be tuned (or absent)";; esac
+  # The tuned profile is a secure cluster (auth, client and internode TLS).
+  [ "$profile" != tuned ] || secure=1
 
   local running=() n
   for n in $(seq $max_nodes); do node_pid "$n" >/dev/null && running+=("$n"); done
@@ -357,7 +418,7 @@ cmd_start() {
     # of log), and the nodes start one after the other.
     [ ${#running[@]} -eq 0 ] || die "--fresh needs the cluster stopped first"
     say "wiping $root/node* (fresh ${nodes}-node cluster)"
-    rm -rf "$root"/node[0-9]* "$root/cluster.nodes"
+    rm -rf "$root"/node[0-9]* "$root/cluster.nodes" "$root/cluster.profile"
     if [ "$secure" = 1 ]; then rm -rf "$tls_dir"; fi
   fi
 
@@ -366,6 +427,9 @@ cmd_start() {
   ls "$lib"/cassandra-all-*.jar >/dev/null 2>&1 || die "no cassandra-all jar in $lib (rerun scripts/fetch-cassandra.sh)"
   local heap=${CASSTUNE_HEAP:-}
   if [ -z "$heap" ]; then if [ "$nodes" = 1 ]; then heap=1G; else heap=512M; fi; fi
+  # Tuned: what cassandra-env.sh picks for the RAM each of 3 nodes gets on a 24 GiB
+  # machine (8 GiB): max(min(RAM/2, 1 GiB), min(RAM/4, 8 GiB)) = 2 GiB.
+  if [ "$profile" = tuned ] && [ -z "${CASSTUNE_HEAP:-}" ]; then heap=2G; fi
 
   mkdir -p "$root"
   echo "$nodes" >"$root/cluster.nodes"
@@ -374,6 +438,7 @@ cmd_start() {
     gen_tls "$nodes"
     : >"$root/cluster.secure"
   fi
+  [ -z "$profile" ] || echo "$profile" >"$root/cluster.profile"
   local t_all; t_all=$(date +%s)
   local -a todo=()
   for n in $(seq "$nodes"); do

@@ -332,3 +332,173 @@ fn stop_secure_node_at_exit() {
         atexit(stop);
     }
 }
+
+// ---- Clusters on another network (CASSTUNE_NET=K), for recordings ---------------------------
+//
+// The functions above always mean the network-0 test cluster. The ones below take the network
+// as a parameter (scripts/cassandra.sh's CASSTUNE_NET; 2 and 3 are free for recordings and
+// benchmarks) and never touch networks 0 and 1.
+
+/// A cluster on network `net`, with what a writer needs to log in when it is secure.
+pub struct NetCluster {
+    pub net: u8,
+    pub cluster: Cluster,
+    /// `CASSTUNE_TLS_CA` of a secure cluster (client TLS, default superuser cassandra/cassandra).
+    pub tls_ca: Option<PathBuf>,
+}
+
+/// Runs `cassandra.sh ARGS` with `CASSTUNE_NET=net` under that network's own lock (`flock -o`,
+/// like [`locked`]), whatever the shell exported for another network; extra variables in
+/// `extra_env`. Returns stdout; panics with the output on failure.
+pub fn net_script(net: u8, args: &[&str], extra_env: &[(&str, &str)]) -> String {
+    assert!(net >= 2, "networks 0 and 1 belong to the test suite");
+    let lock = std::env::temp_dir().join(format!("casstune-net{net}.lock"));
+    let mut cmd = Command::new("flock");
+    cmd.arg("-o")
+        .arg(&lock)
+        .arg("bash")
+        .arg(script("cassandra.sh"))
+        .args(args);
+    for v in [
+        "CASSTUNE_NODE_DIR",
+        "CASSTUNE_CQL_PORT",
+        "CASSTUNE_STORAGE_PORT",
+        "CASSTUNE_EXPORTER_PORT",
+        "CASSTUNE_SECURE",
+        "CASSTUNE_PROFILE",
+        "CASSTUNE_HEAP",
+        "CASSTUNE_JVM_OPTS",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd.env("CASSTUNE_NET", net.to_string());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run flock/bash for cassandra.sh: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "CASSTUNE_NET={net} cassandra.sh {args:?} failed ({}):\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// Starts (idempotently) the cluster of network `net` with `cassandra.sh start START_ARGS`
+/// and reads its `env`.
+pub fn net_cluster(net: u8, start_args: &[&str], extra_env: &[(&str, &str)]) -> NetCluster {
+    let mut args = vec!["start"];
+    args.extend_from_slice(start_args);
+    net_script(net, &args, extra_env);
+    let env = net_script(net, &["env"], &[]);
+    let var = |name: &str| -> Option<String> {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}='")))
+            .and_then(|v| v.strip_suffix('\''))
+            .map(str::to_string)
+    };
+    let must = |name: &str| {
+        var(name).unwrap_or_else(|| panic!("cassandra.sh env printed no {name}:\n{env}"))
+    };
+    let list = |name: &str| {
+        must(name)
+            .split(',')
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    NetCluster {
+        net,
+        cluster: Cluster {
+            nodes: must("CASSTUNE_NODES")
+                .parse()
+                .expect("CASSTUNE_NODES is a number"),
+            contact_points: list("CASSTUNE_CONTACT_POINTS"),
+            cql_port: must("CASSTUNE_CQL_PORT")
+                .parse()
+                .expect("CQL port is a number"),
+            metrics_urls: list("CASSTUNE_METRICS_URLS"),
+            node_dir: PathBuf::from(must("CASSTUNE_NODE_DIR")),
+            cluster_name: must("CASSTUNE_CLUSTER_NAME"),
+        },
+        tls_ca: var("CASSTUNE_TLS_CA").map(PathBuf::from),
+    }
+}
+
+impl NetCluster {
+    /// The exporter port of this network (9404 + net), as `--metrics-port` wants it.
+    pub fn metrics_port(&self) -> u16 {
+        9404 + u16::from(self.net)
+    }
+
+    /// Stops this network's nodes (SIGTERM, then SIGKILL after the script's timeout).
+    pub fn stop(&self) {
+        net_script(self.net, &["stop"], &[]);
+    }
+
+    /// Runs nodetool against node `n` of this network.
+    pub fn nodetool(&self, n: usize, args: &[&str]) -> String {
+        let mut a = vec!["nodetool".to_string(), n.to_string()];
+        a.extend(args.iter().map(|s| s.to_string()));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        net_script(self.net, &a, &[])
+    }
+
+    /// Driver options for this cluster: its first node, TLS with its CA and the given login
+    /// when the cluster is secure.
+    pub fn cql_options(&self, login: Option<(&str, &str)>) -> casstune::collect::cql::CqlOptions {
+        use casstune::collect::cql::{CqlOptions, TlsOptions};
+        CqlOptions {
+            contact_points: vec![self.cluster.contact_points[0].clone()],
+            port: self.cluster.cql_port,
+            username: login.map(|(u, _)| u.to_string()),
+            password: login.map(|(_, p)| p.to_string()),
+            tls: self.tls_ca.as_ref().map(|ca| TlsOptions {
+                ca_file: Some(ca.clone()),
+                ..TlsOptions::default()
+            }),
+            connect_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(30),
+            ..CqlOptions::default()
+        }
+    }
+
+    /// A driver session on this cluster (retried for 90 s: the default superuser of a
+    /// secure cluster appears a little after CQL opens).
+    pub async fn session(&self, login: Option<(&str, &str)>) -> scylla::client::session::Session {
+        let opts = self.cql_options(login);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            match casstune::collect::cql::connect(&opts).await {
+                Ok(s) => return s,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("support: net {} not ready yet: {e:#}", self.net);
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("cannot connect to net {}: {e:#}", self.net),
+            }
+        }
+    }
+
+    /// Runs statements one after the other (as `login` on a secure cluster), then waits for
+    /// schema agreement, like [`cql_exec`] does on network 0.
+    pub fn exec(&self, login: Option<(&str, &str)>, statements: &[&str]) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        rt.block_on(async {
+            let session = self.session(login).await;
+            for s in statements {
+                session
+                    .query_unpaged(*s, &[])
+                    .await
+                    .unwrap_or_else(|e| panic!("{s}: {e}"));
+            }
+            let _ = session.await_schema_agreement().await;
+        });
+    }
+}
