@@ -236,9 +236,15 @@ fn pool_state(node: &Node, pool: &str) -> PoolState {
         let v = row.as_ref()?.get(col)?.as_f64()?;
         Some((v, format!("system_views.thread_pools[{pool}].{col}")))
     };
+    // Both are gauges read at two moments of one collection (the scrape, the CQL query): a
+    // queue is a queue whichever moment saw it, so the larger reading is the evidence.
+    let larger = |a: Option<(f64, String)>, b: Option<(f64, String)>| match (a, b) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    };
     PoolState {
-        pending: metric("threadpool.pending").or_else(|| column("pending_tasks")),
-        blocked: metric("threadpool.blocked").or_else(|| column("blocked_tasks")),
+        pending: larger(metric("threadpool.pending"), column("pending_tasks")),
+        blocked: larger(metric("threadpool.blocked"), column("blocked_tasks")),
         blocked_rate: m
             .rate("threadpool.blocked_total", &scope)
             .filter(|v| v.is_finite())

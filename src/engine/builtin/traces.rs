@@ -759,6 +759,7 @@ fn large_partition_read(ctx: &ClusterCtx, em: &mut Emitter) {
             ),
             None,
         );
+        f.topic = crate::engine::consolidate::table_topic("partition-size", &name);
         f.evidence.push(ev_expect(
             format!("{name} row-index entries of a traced partition"),
             n.to_string(),
