@@ -214,7 +214,7 @@ fn recording(path: &Path) -> anyhow::Result<Recording> {
     })
 }
 
-fn text(v: Option<&&Value>) -> String {
+fn text(v: Option<&Value>) -> String {
     v.and_then(|v| v.as_str()).unwrap_or_default().to_string()
 }
 
@@ -250,6 +250,9 @@ struct FleetNode {
     skewed_table: Option<usize>,
     /// Template address / host id → this node's view of the fleet.
     rename: Vec<(String, String)>,
+    /// Indices of the node's tables in (keyspace, name) order, the order exporters and
+    /// virtual tables list them in.
+    order: Vec<usize>,
 }
 
 fn address(i: usize) -> String {
@@ -310,7 +313,10 @@ fn fleet(rec: &Recording, a: &Args, tables: &[SynthTable]) -> Vec<FleetNode> {
                     rename.push((h.clone(), host_ids[peer].clone()));
                 }
             }
+            let mut order: Vec<usize> = (0..count).collect();
+            order.sort_by(|&x, &y| (&tables[x].keyspace, &tables[x].name).cmp(&(&tables[y].keyspace, &tables[y].name)));
             FleetNode {
+                order,
                 index: i,
                 address: address(i),
                 host_id: host_ids[i].clone(),
@@ -462,8 +468,19 @@ fn write_family(out: &mut String, fam: &Family<'_>, rec: &Recording, tables: &[S
     // The recorded samples of each template table, in order.
     let mut per_table: Vec<Vec<&Sample<'_>>> = vec![Vec::new(); rec.user_tables.len()];
     for s in &fam.samples {
+        if let Some(t) = user_of(s) {
+            per_table[t].push(s);
+        }
+    }
+    let mut synthesised = false;
+    for s in &fam.samples {
         match user_of(s) {
-            Some(t) => per_table[t].push(s),
+            // The fleet's tables take the place of the recorded ones, in the same order.
+            Some(_) if synthesised => {}
+            Some(_) => {
+                synthesised = true;
+                write_tables(out, fam.name, scale, &per_table, tables, node);
+            }
             None => {
                 // Node-wide traffic follows the node's load; the rest is as recorded.
                 let f = if scale && fam.name.starts_with("cassandra_clientrequest_") { node.load } else { 1.0 };
@@ -476,10 +493,21 @@ fn write_family(out: &mut String, fam: &Family<'_>, rec: &Recording, tables: &[S
             }
         }
     }
-    for (j, t) in tables.iter().enumerate().take(node.tables) {
+}
+
+fn write_tables(
+    out: &mut String,
+    family: &str,
+    scale: bool,
+    per_table: &[Vec<&Sample<'_>>],
+    tables: &[SynthTable],
+    node: &FleetNode,
+) {
+    for &j in &node.order {
+        let t = &tables[j];
         let f = t.load * node.load;
         for s in &per_table[t.template] {
-            let skew = (node.skewed_table == Some(j)).then(|| skew_override(fam.name, s)).flatten();
+            let skew = (node.skewed_table == Some(j)).then(|| skew_override(family, s)).flatten();
             let v = skew.unwrap_or_else(|| if scale { scaled(s.value, f) } else { s.value });
             write_sample(out, s, &[("keyspace", &t.keyspace), ("table", &t.name)], v);
         }
@@ -501,21 +529,30 @@ fn per_table_rows(rows: &Rows, rec: &Recording, tables: &[SynthTable], node: &Fl
         columns: rows.columns.clone(),
         rows: Vec::new(),
     };
+    // Where the recorded user tables' rows were: the fleet's rows go there.
+    let mut at = None;
     for r in &rows.rows {
         let ks = r.get(ks_col).and_then(Value::as_str).unwrap_or_default();
         let t = r.get(t_col).and_then(Value::as_str).unwrap_or_default();
         match rec.user_tables.iter().position(|(k, n)| k == ks && n == t) {
-            Some(i) => by_template[i].push(r),
-            None if rec.user_keyspaces.contains(ks) => {}
+            Some(i) => {
+                at.get_or_insert(out.rows.len());
+                by_template[i].push(r);
+            }
+            None if rec.user_keyspaces.contains(ks) => {
+                at.get_or_insert(out.rows.len());
+            }
             None => out.rows.push(r.clone()),
         }
     }
+    let tail = out.rows.split_off(at.unwrap_or(out.rows.len()));
     let scale_col: Vec<bool> = rows
         .columns
         .iter()
         .map(|c| scales(c) && !matches!(c.as_str(), "range_start" | "range_end" | "keyspace_name" | "table_name"))
         .collect();
-    for (j, t) in tables.iter().enumerate().take(node.tables) {
+    for &j in &node.order {
+        let t = &tables[j];
         let f = t.load * node.load;
         let skewed = node.skewed_table == Some(j);
         for r in &by_template[t.template] {
@@ -532,6 +569,7 @@ fn per_table_rows(rows: &Rows, rec: &Recording, tables: &[SynthTable], node: &Fl
             out.rows.push(row);
         }
     }
+    out.rows.extend(tail);
     out
 }
 

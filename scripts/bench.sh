@@ -5,6 +5,7 @@
 #   BENCH_NODES="10 100" scripts/bench.sh fewer fleet sizes
 #   BENCH_NODETOOL=0 scripts/bench.sh     skip the live-node comparison (no Cassandra started)
 #   BENCH_CARGO=1 scripts/bench.sh        also run `cargo bench` (lint, exposition, fan-out)
+#   BENCH_CASSTUNE=path scripts/bench.sh  time another casstune build (e.g. before a change)
 #
 # 1. Builds casstune and the examples fleetgen and cqlload in release mode, once.
 # 2. Generates the fleets with `examples/fleetgen.rs` from the real recording examples/demo.snap
@@ -62,14 +63,16 @@ div() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN { if (b > 0) printf f, 
 timed() {
   local out="$tmp/time.$$"
   /usr/bin/time -f "%e %U %S %M" -o "$out" "$@" >/dev/null 2>"$tmp/stderr" || true
-  read -r t_wall u s rss <"$out"
+  # GNU time puts "Command exited with non-zero status N" first when it did (analyze exits 1
+  # on findings, promtool 3 on lint remarks): the figures are the last line.
+  read -r t_wall u s rss < <(tail -n 1 "$out")
   t_cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
   t_rss_mb=$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')
 }
 
 say "building (release): casstune, examples fleetgen and cqlload"
 cargo build --release -q --bin casstune --example fleetgen --example cqlload
-casstune=target/release/casstune
+casstune=${BENCH_CASSTUNE:-target/release/casstune}
 fleetgen=target/release/examples/fleetgen
 
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

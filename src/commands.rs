@@ -422,8 +422,19 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
         a.top.is_none() || a.format == crate::report::Format::Markdown,
         "--top applies to --format markdown; the other formats list every finding"
     );
-    let archive = match &a.snapshot {
-        Some(p) => crate::snapshot::Archive::read(p)?,
+    let opts = crate::analyze::AnalyzeOptions {
+        format: a.format,
+        fail_on: a.fail_on.into(),
+        rules_dir: a.rules_dir.clone(),
+        fix_diff: a.fix_diff.clone(),
+        diff_dir: a.diff_dir.clone(),
+        // A file gets no escape codes unless asked for.
+        color: if a.output.is_some() { a.color == ColorChoice::Always } else { use_color(a.color) },
+        top: a.top.map_or(crate::report::MARKDOWN_TOP, usize::from),
+    };
+    let (archive, run) = match &a.snapshot {
+        // Parsed while it is decompressed: a fleet's snapshot never sits whole in memory.
+        Some(p) => crate::analyze::run_file(p, &opts)?,
         None => {
             anyhow::ensure!(
                 a.source.any(),
@@ -440,20 +451,10 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
                 archive.write(p, &secrets)?;
                 eprintln!("casstune: saved the collection to {}", p.display());
             }
-            archive
+            let run = crate::analyze::run(&archive, &opts)?;
+            (archive, run)
         }
     };
-    let opts = crate::analyze::AnalyzeOptions {
-        format: a.format,
-        fail_on: a.fail_on.into(),
-        rules_dir: a.rules_dir.clone(),
-        fix_diff: a.fix_diff.clone(),
-        diff_dir: a.diff_dir.clone(),
-        // A file gets no escape codes unless asked for.
-        color: if a.output.is_some() { a.color == ColorChoice::Always } else { use_color(a.color) },
-        top: a.top.map_or(crate::report::MARKDOWN_TOP, usize::from),
-    };
-    let run = crate::analyze::run(&archive, &opts)?;
     if a.snapshot.is_some()
         && let Some(c) = crate::analyze::load::collection_errors(&archive)
     {

@@ -15,10 +15,190 @@ use crate::lint::{self, FileKind, NodeInputs};
 use crate::model::config::{self, SourceFile};
 use crate::model::schema::{Column, Index, Keyspace, SizeEstimate, Table};
 use crate::model::{Cluster, Collection, HostFacts, LiveNode, Metrics, Node, Schema, Snapshot, TraceEvent, TraceSession};
-use crate::snapshot::{Archive, Rows};
+use crate::snapshot::{Archive, Record, Rows};
 
 /// Builds the model. `problems` lists what could not be used, each naming the member.
 pub fn snapshot(archive: &Archive, problems: &mut Vec<String>) -> Snapshot {
+    snapshot_with(archive, Parsed::new(), problems)
+}
+
+/// Reads a snapshot file ([`Archive::read`]) and builds the model ([`snapshot`]) without
+/// ever holding every node's raw members: each node's CQL rows and scrapes are parsed on
+/// worker threads while the archive is still being decompressed, and the raw bytes are
+/// dropped. Scrapes are most of a fleet's snapshot (a node with hundreds of tables serves
+/// megabytes per scrape), so memory stays near the size of the model. The archive returned
+/// holds every other member (files, host facts, traces, `scrape.json`, …). The result is the
+/// one [`snapshot`] gives on [`Archive::read`].
+pub fn read(path: &std::path::Path, problems: &mut Vec<String>) -> anyhow::Result<(Archive, Snapshot)> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<NodeMembers>(1);
+    let rx = std::sync::Mutex::new(rx);
+    let done = std::sync::Mutex::new(Parsed::new());
+    let read = std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(members) = job else { return };
+                    let parts = members.parse();
+                    if let Ok(mut done) = done.lock() {
+                        done.insert(members.node, parts);
+                    }
+                }
+            });
+        }
+        let mut stream = NodeStream {
+            tx,
+            group: None,
+            flushed: std::collections::BTreeSet::new(),
+            split: false,
+        };
+        let archive = Archive::read_filtered(path, &mut |p, b| stream.member(p, b));
+        stream.flush();
+        archive.map(|a| (a, stream.split))
+        // `stream` (the sender) is dropped here: the workers finish the queue and stop.
+    });
+    let (archive, split) = read?;
+    if split || archive.manifest.nodes.iter().any(|n| n.id.contains('/')) {
+        // A node's members were not next to each other, or a node name is not one path
+        // component: not an archive casstune wrote. Read it whole instead.
+        let archive = Archive::read(path)?;
+        let snap = snapshot(&archive, problems);
+        return Ok((archive, snap));
+    }
+    let parsed = done.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let snap = snapshot_with(&archive, parsed, problems);
+    Ok((archive, snap))
+}
+
+/// What the workers of [`read`] made of each node's members.
+type Parsed = BTreeMap<String, NodeParts>;
+
+/// A node's CQL tables (path, rows or the problem) and its metrics with their problems
+/// (unprefixed), as [`node`] would read them from the archive.
+#[derive(Clone, Default)]
+struct NodeParts {
+    tables: Vec<(String, Result<Rows, String>)>,
+    metrics: Option<(Metrics, Vec<String>)>,
+}
+
+/// The members of one node taken out of the archive while it streams by.
+struct NodeMembers {
+    node: String,
+    /// `nodes/<node>/cql/…` members, in path order.
+    cql: Vec<(String, Vec<u8>)>,
+    /// `scrape-<i>.prom` by i.
+    scrapes: BTreeMap<u32, Vec<u8>>,
+    /// A copy of `scrape.json` (which stays in the archive).
+    info: Option<Vec<u8>>,
+}
+
+impl NodeMembers {
+    fn parse(&self) -> NodeParts {
+        let tables = self
+            .cql
+            .iter()
+            .map(|(path, bytes)| {
+                let rows = serde_json::from_slice::<Rows>(bytes)
+                    .map(compact)
+                    .map_err(|e| format!("snapshot member {path}: {e}"));
+                (path.clone(), rows)
+            })
+            .collect();
+        NodeParts {
+            tables,
+            metrics: self.metrics(),
+        }
+    }
+
+    /// What [`metrics`] computes from the same members; `None` when it would not read the
+    /// scrapes (no `scrape-0.prom` in UTF-8), so that it decides.
+    fn metrics(&self) -> Option<(Metrics, Vec<String>)> {
+        let first = std::str::from_utf8(self.scrapes.get(&0)?).ok()?;
+        let info = self.info.as_deref().and_then(|b| serde_json::from_slice::<ScrapeInfo>(b).ok());
+        let second = self.scrapes.get(&1).and_then(|b| std::str::from_utf8(b).ok());
+        Some(scrape_metrics(first, second, info))
+    }
+}
+
+/// Takes each node's CQL rows and scrapes out of the archive as it is read, and queues the
+/// node's members once the archive has moved past them (members come in path order).
+struct NodeStream {
+    tx: std::sync::mpsc::SyncSender<NodeMembers>,
+    group: Option<NodeMembers>,
+    /// Nodes whose members were queued.
+    flushed: std::collections::BTreeSet<String>,
+    /// A node's members came in two runs.
+    split: bool,
+}
+
+impl NodeStream {
+    fn member(&mut self, path: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        let Some((node, rest)) = path.strip_prefix("nodes/").and_then(|r| r.split_once('/')) else {
+            self.flush();
+            return Some(bytes);
+        };
+        if self.group.as_ref().is_some_and(|g| g.node != node) {
+            self.flush();
+        }
+        if self.group.is_none() && self.flushed.contains(node) {
+            self.split = true;
+        }
+        let group = self.group.get_or_insert_with(|| NodeMembers {
+            node: node.to_string(),
+            cql: Vec::new(),
+            scrapes: BTreeMap::new(),
+            info: None,
+        });
+        if rest.starts_with("cql/") {
+            group.cql.push((path.to_string(), bytes));
+            return None;
+        }
+        let Some(file) = rest.strip_prefix("metrics/").filter(|f| !f.contains('/')) else {
+            return Some(bytes);
+        };
+        let index = file
+            .strip_prefix("scrape-")
+            .and_then(|f| f.strip_suffix(".prom"))
+            .filter(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|i| i.parse::<u32>().ok());
+        match index {
+            Some(i) => {
+                group.scrapes.insert(i, bytes);
+                None
+            }
+            None => {
+                if file == "scrape.json" {
+                    group.info = Some(bytes.clone());
+                }
+                Some(bytes)
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(g) = self.group.take() {
+            self.flushed.insert(g.node.clone());
+            // A send fails only when every worker is gone, which means one panicked; the
+            // scope re-raises that panic.
+            let _ = self.tx.send(g);
+        }
+    }
+}
+
+/// Rows without the spare capacity deserialising leaves: a fleet holds tens of thousands.
+fn compact(mut rows: Rows) -> Rows {
+    rows.rows.shrink_to_fit();
+    for r in &mut rows.rows {
+        r.shrink_to_fit();
+    }
+    rows
+}
+
+fn snapshot_with(archive: &Archive, parsed: Parsed, problems: &mut Vec<String>) -> Snapshot {
     let m = &archive.manifest;
     let errors = collection_errors(archive).unwrap_or_default();
     let mut snap = Snapshot {
@@ -36,8 +216,9 @@ pub fn snapshot(archive: &Archive, problems: &mut Vec<String>) -> Snapshot {
         }),
         nodes: Vec::new(),
     };
-    for entry in &m.nodes {
-        if let Some(node) = node(archive, &entry.id, entry.release_version.as_deref(), problems) {
+    for (loaded, node_problems) in nodes(archive, parsed) {
+        problems.extend(node_problems);
+        if let Some(node) = loaded {
             if snap.cluster.partitioner.is_none() {
                 snap.cluster.partitioner = node
                     .live
@@ -50,6 +231,57 @@ pub fn snapshot(archive: &Archive, problems: &mut Vec<String>) -> Snapshot {
         }
     }
     snap
+}
+
+/// Every node of the manifest, in manifest order, each with the problems met loading it.
+/// Nodes are independent and reading their scrapes is most of the work, so they are read on
+/// as many threads as there are cores; the result does not depend on the thread count.
+/// A node as loaded (`None` when it could not be), with the problems met.
+type Loaded = (Option<Node>, Vec<String>);
+
+fn nodes(archive: &Archive, mut parsed: Parsed) -> Vec<Loaded> {
+    let entries = &archive.manifest.nodes;
+    // Each entry's parsed members (from [`read`]); a node listed twice gets a copy.
+    let mut pre: Vec<Option<NodeParts>> = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let again = entries[i + 1..].iter().any(|later| later.id == e.id);
+        pre.push(if again { parsed.get(&e.id).cloned() } else { parsed.remove(&e.id) });
+    }
+    let pre: Vec<std::sync::Mutex<Option<NodeParts>>> = pre.into_iter().map(std::sync::Mutex::new).collect();
+    let load = |i: usize| {
+        let entry = &entries[i];
+        let mut p = Vec::new();
+        let m = pre[i].lock().ok().and_then(|mut m| m.take());
+        let n = node(archive, &entry.id, entry.release_version.as_deref(), m, &mut p);
+        (n, p)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(entries.len());
+    if threads <= 1 {
+        return (0..entries.len()).map(load).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Loaded)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= entries.len() {
+                            return out;
+                        }
+                        out.push((i, load(i)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The collection's recorded failures, `node: source: message`; `None` when there were none.
@@ -72,7 +304,7 @@ fn first_value<'a>(rows: &'a Rows, col: &str) -> Option<&'a str> {
     rows.rows.first()?.get(rows.col(col)?)?.as_str()
 }
 
-fn s(r: &BTreeMap<&str, &Value>, k: &str) -> String {
+fn s(r: &Record<'_>, k: &str) -> String {
     r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string()
 }
 
@@ -111,7 +343,7 @@ fn schema(archive: &Archive, problems: &mut Vec<String>) -> Schema {
                 is_view,
                 options: r
                     .iter()
-                    .filter(|(k, _)| !matches!(**k, "keyspace_name" | "table_name" | "view_name"))
+                    .filter(|(k, _)| !matches!(*k, "keyspace_name" | "table_name" | "view_name"))
                     .map(|(k, v)| (k.to_string(), (*v).clone()))
                     .collect(),
                 ..Table::default()
@@ -224,14 +456,39 @@ fn version_of(id: &str, release: Option<&str>, problems: &mut Vec<String>) -> (V
     }
 }
 
-fn node(archive: &Archive, id: &str, release: Option<&str>, problems: &mut Vec<String>) -> Option<Node> {
+fn node(
+    archive: &Archive,
+    id: &str,
+    release: Option<&str>,
+    parsed: Option<NodeParts>,
+    problems: &mut Vec<String>,
+) -> Option<Node> {
     let prefix = format!("nodes/{id}/");
     let mut tables = BTreeMap::new();
     let cql_prefix = format!("{prefix}cql/");
-    for path in archive.paths_under(&cql_prefix) {
-        let name = path[cql_prefix.len()..].trim_end_matches(".json").to_string();
-        if let Some(r) = rows(archive, path, problems) {
-            tables.insert(name, r);
+    let (parsed_tables, scraped) = match parsed {
+        Some(p) => (Some(p.tables), p.metrics),
+        None => (None, None),
+    };
+    match parsed_tables {
+        Some(list) => {
+            for (path, r) in list {
+                let name = path[cql_prefix.len()..].trim_end_matches(".json").to_string();
+                match r {
+                    Ok(r) => {
+                        tables.insert(name, r);
+                    }
+                    Err(e) => problems.push(e),
+                }
+            }
+        }
+        None => {
+            for path in archive.paths_under(&cql_prefix) {
+                let name = path[cql_prefix.len()..].trim_end_matches(".json").to_string();
+                if let Some(r) = rows(archive, path, problems) {
+                    tables.insert(name, compact(r));
+                }
+            }
         }
     }
     let entry = archive.manifest.nodes.iter().find(|n| n.id == id)?;
@@ -240,7 +497,13 @@ fn node(archive: &Archive, id: &str, release: Option<&str>, problems: &mut Vec<S
         .or_else(|| tables.get("system.local").and_then(|r| first_value(r, "release_version")).map(str::to_string));
     let (version, version_source) = version_of(id, release.as_deref(), problems);
     let host = host_facts(archive, &format!("{prefix}host.json"), problems);
-    let metrics = metrics(archive, id, problems);
+    let metrics = match scraped {
+        Some((m, p)) => {
+            problems.extend(p.into_iter().map(|p| format!("{id}: metrics: {p}")));
+            m
+        }
+        None => metrics(archive, id, problems),
+    };
 
     let files: Vec<(String, String, FileKind)> = archive
         .paths_under(&format!("{prefix}files/"))
@@ -283,6 +546,7 @@ fn node(archive: &Archive, id: &str, release: Option<&str>, problems: &mut Vec<S
         rack: entry.rack.clone(),
         release_version: release,
         tables,
+        ..LiveNode::default()
     });
     Some(node)
 }
@@ -305,13 +569,8 @@ fn metrics(archive: &Archive, id: &str, problems: &mut Vec<String>) -> Metrics {
     let dir = format!("nodes/{id}/metrics/");
     if let Some(first) = archive.get_text(&format!("{dir}scrape-0.prom")) {
         let info: Option<ScrapeInfo> = archive.get_json(&format!("{dir}scrape.json")).ok().flatten();
-        let seconds = info.as_ref().and_then(|i| {
-            let mid = |t: &crate::collect::metrics::ScrapeTiming| t.taken_at_unix_ms as f64 + t.elapsed_ms as f64 / 2.0;
-            Some((mid(i.scrapes.get(1)?) - mid(i.scrapes.first()?)) / 1000.0)
-        });
-        let second = archive.get_text(&format!("{dir}scrape-1.prom")).zip(seconds);
-        let (mut m, p) = node_metrics(first, second);
-        m.source = info.map(|i| format!("scrape {}", i.url));
+        let second = archive.get_text(&format!("{dir}scrape-1.prom"));
+        let (m, p) = scrape_metrics(first, second, info);
         problems.extend(p.into_iter().map(|p| format!("{id}: metrics: {p}")));
         return m;
     }
@@ -324,6 +583,18 @@ fn metrics(archive: &Archive, id: &str, problems: &mut Vec<String>) -> Metrics {
             Metrics::default()
         }
     }
+}
+
+/// A node's metrics from its first and second scrape; the second counts (for rates) only
+/// when `scrape.json` tells how far apart they were taken.
+fn scrape_metrics(first: &str, second: Option<&str>, info: Option<ScrapeInfo>) -> (Metrics, Vec<String>) {
+    let seconds = info.as_ref().and_then(|i| {
+        let mid = |t: &crate::collect::metrics::ScrapeTiming| t.taken_at_unix_ms as f64 + t.elapsed_ms as f64 / 2.0;
+        Some((mid(i.scrapes.get(1)?) - mid(i.scrapes.first()?)) / 1000.0)
+    });
+    let (mut m, p) = node_metrics(first, second.zip(seconds));
+    m.source = info.map(|i| format!("scrape {}", i.url));
+    (m, p)
 }
 
 /// A live node without config files: its running settings (`system_views.settings`) written
@@ -442,6 +713,122 @@ fn traces(archive: &Archive, problems: &mut Vec<String>) -> Vec<TraceSession> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// The real recordings in the repository.
+    fn recordings() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = vec![root.join("examples/demo.snap")];
+        for dir in ["fixtures/snapshots", "fixtures/snapshots/scenarios"] {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "snap"))
+                .collect();
+            found.sort();
+            out.extend(found);
+        }
+        out
+    }
+
+    fn model_json(s: &Snapshot) -> String {
+        serde_json::to_string(s).expect("the model serialises")
+    }
+
+    #[test]
+    fn streaming_read_builds_the_model_a_whole_read_builds() {
+        let files = recordings();
+        assert!(files.len() >= 3, "{files:?}");
+        for f in files {
+            let whole = Archive::read(&f).unwrap_or_else(|e| panic!("{}: {e:#}", f.display()));
+            let mut p1 = Vec::new();
+            let expected = snapshot(&whole, &mut p1);
+            let mut p2 = Vec::new();
+            let (streamed, got) = read(&f, &mut p2).unwrap_or_else(|e| panic!("{}: {e:#}", f.display()));
+            assert_eq!(p1, p2, "{}", f.display());
+            assert_eq!(model_json(&expected), model_json(&got), "{}", f.display());
+            assert!(!got.nodes.is_empty() && got.nodes.iter().any(|n| !n.metrics.is_empty()), "{}", f.display());
+            // Everything but the parsed members is still there.
+            for (path, bytes) in whole.members() {
+                let parsed = path.starts_with("nodes/")
+                    && (path.contains("/cql/") || (path.contains("/metrics/scrape-") && path.ends_with(".prom")));
+                assert_eq!(streamed.get(path).is_none(), parsed, "{path}");
+                if !parsed {
+                    assert_eq!(streamed.get(path), Some(bytes), "{path}");
+                }
+            }
+            assert_eq!(streamed.manifest, whole.manifest);
+        }
+    }
+
+    #[test]
+    fn streaming_read_of_interleaved_nodes_falls_back_to_a_whole_read() {
+        // Members ordered by file name (manifest first, as the format requires): the nodes'
+        // members interleave (every node's scrape-0.prom, then every node's scrape-1.prom…),
+        // so a node's scrapes cannot be parsed as they stream by.
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.snap");
+        let whole = Archive::read(&src).expect("demo.snap");
+        let mut tar = tar::Builder::new(Vec::new());
+        let manifest = serde_json::to_vec(&whole.manifest).expect("manifest");
+        let mut put = |path: &str, bytes: &[u8]| {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            tar.append_data(&mut h, path, bytes).expect("tar entry");
+        };
+        put("manifest.json", &manifest);
+        let mut members: Vec<(&str, &[u8])> = whole.members().collect();
+        members.sort_by_key(|(p, _)| (p.rsplit('/').next().unwrap_or(p).to_string(), p.to_string()));
+        for (path, bytes) in members {
+            put(path, bytes);
+        }
+        let raw = tar.into_inner().expect("tar");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("reversed.snap");
+        std::fs::write(&file, zstd::encode_all(&raw[..], 3).expect("zstd")).expect("write");
+
+        let mut p1 = Vec::new();
+        let expected = snapshot(&whole, &mut p1);
+        let mut p2 = Vec::new();
+        let (archive, got) = read(&file, &mut p2).expect("reversed archive reads");
+        assert_eq!(p1, p2);
+        assert_eq!(model_json(&expected), model_json(&got));
+        assert!(archive.members().any(|(p, _)| p.ends_with(".prom")), "the fallback keeps every member");
+    }
+
+    #[test]
+    fn indexed_table_values_equal_a_scan_of_the_rows() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.snap");
+        let mut problems = Vec::new();
+        let snap = snapshot(&Archive::read(&src).expect("demo.snap"), &mut problems);
+        let mut checked = 0;
+        for n in &snap.nodes {
+            let live = n.live.as_ref().expect("a live node");
+            for (name, rows) in &live.tables {
+                let (Some(k), Some(t)) = (rows.col("keyspace_name"), rows.col("table_name")) else {
+                    continue;
+                };
+                for r in &rows.rows {
+                    let (Some(ks), Some(tn)) = (r[k].as_str(), r[t].as_str()) else {
+                        continue;
+                    };
+                    for col in rows.columns.iter().chain([&"no_such_column".to_string()]) {
+                        let scan = rows.records().find_map(|r| {
+                            (r.get("keyspace_name")?.as_str()? == ks && r.get("table_name")?.as_str()? == tn)
+                                .then(|| r.get(col.as_str())?.as_f64())
+                                .flatten()
+                        });
+                        assert_eq!(live.table_value(name, ks, tn, col), scan, "{name} {ks}.{tn} {col}");
+                        checked += 1;
+                    }
+                }
+                assert_eq!(live.table_value(name, "no_such_keyspace", "t", "count"), None);
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
 
     #[test]
     fn settings_become_yaml_the_config_reader_accepts() {

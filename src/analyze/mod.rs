@@ -37,12 +37,31 @@ pub struct AnalyzeRun {
 }
 
 pub fn run(archive: &Archive, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeRun> {
+    let mut problems = Vec::new();
+    let snapshot = load::snapshot(archive, &mut problems);
+    run_model(archive, snapshot, problems, opts)
+}
+
+/// [`run`] on a snapshot file, read with [`load::read`]: each node's scrapes and rows are
+/// parsed while the file is decompressed and their raw bytes dropped, so a fleet's snapshot
+/// never sits whole in memory. Same result as [`run`] on [`Archive::read`].
+pub fn run_file(path: &std::path::Path, opts: &AnalyzeOptions) -> anyhow::Result<(Archive, AnalyzeRun)> {
+    let mut problems = Vec::new();
+    let (archive, snapshot) = load::read(path, &mut problems)?;
+    let run = run_model(&archive, snapshot, problems, opts)?;
+    Ok((archive, run))
+}
+
+fn run_model(
+    archive: &Archive,
+    snapshot: Snapshot,
+    problems: Vec<String>,
+    opts: &AnalyzeOptions,
+) -> anyhow::Result<AnalyzeRun> {
     let mut engine = Engine::standard()?;
     if let Some(dir) = &opts.rules_dir {
         engine.load_user_rules(dir)?;
     }
-    let mut problems = Vec::new();
-    let snapshot = load::snapshot(archive, &mut problems);
     let Outcome {
         findings,
         not_checked,

@@ -156,6 +156,16 @@ pub struct Ctx<'a> {
 pub struct ClusterCtx<'a> {
     pub snapshot: &'a Snapshot,
     pub meta: &'a RuleMeta,
+    /// Each table's load as every node sees it, shared by the cluster rules of one run.
+    pub(crate) loads: &'a builtin::advice::TableLoads,
+}
+
+impl ClusterCtx<'_> {
+    /// [`builtin::advice::table_load`] of a table, computed once per run: about ten rules ask
+    /// it for every table, and on a fleet each answer reads every node.
+    pub(crate) fn table_load(&self, t: &crate::model::Table) -> Vec<builtin::advice::NodeLoad> {
+        self.loads.get(self.snapshot, t)
+    }
 }
 
 /// The subject of a cluster-scope finding that is not about one table or node.
@@ -314,6 +324,7 @@ impl Engine {
         if snapshot.collection.is_none() {
             return;
         }
+        let loads = builtin::advice::TableLoads::default();
         for rule in &self.rules {
             let Check::Cluster(f) = &rule.check else {
                 continue;
@@ -334,7 +345,7 @@ impl Engine {
                 continue;
             }
             let mut em = Emitter::new(&rule.meta, CLUSTER_SUBJECT);
-            f(&ClusterCtx { snapshot, meta: &rule.meta }, &mut em);
+            f(&ClusterCtx { snapshot, meta: &rule.meta, loads: &loads }, &mut em);
             out.findings.extend(em.findings);
         }
     }

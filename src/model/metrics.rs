@@ -66,21 +66,12 @@ impl Metrics {
     /// The key of a name and its scope, e.g. `table.read_latency.p99_us{keyspace=ks,table=t}`.
     /// Pass the scope in the vocabulary's order for the name.
     pub fn key<K: AsRef<str>, V: AsRef<str>>(name: &str, scope: &[(K, V)]) -> String {
-        let mut key = String::with_capacity(name.len() + 16 * scope.len());
-        key.push_str(name);
-        if scope.is_empty() {
-            return key;
-        }
-        key.push('{');
-        for (i, (k, v)) in scope.iter().enumerate() {
-            if i > 0 {
-                key.push(',');
-            }
-            escape_into(&mut key, k.as_ref());
-            key.push('=');
-            escape_into(&mut key, v.as_ref());
-        }
-        key.push('}');
+        let len = scope
+            .iter()
+            .map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 2)
+            .sum::<usize>();
+        let mut key = String::with_capacity(name.len() + len + 2);
+        key_into(&mut key, name, scope);
         key
     }
 
@@ -114,7 +105,19 @@ impl Metrics {
 
     /// The value of a name for one scope (in the vocabulary's order).
     pub fn get<K: AsRef<str>, V: AsRef<str>>(&self, name: &str, scope: &[(K, V)]) -> Option<f64> {
-        self.values.get(&Self::key(name, scope)).copied()
+        // Rules ask this for every table on every node: the key is built in a buffer that is
+        // kept, not in a new String each time.
+        thread_local! {
+            static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        KEY.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut key) => {
+                key.clear();
+                key_into(&mut key, name, scope);
+                self.values.get(key.as_str()).copied()
+            }
+            Err(_) => self.values.get(&Self::key(name, scope)).copied(),
+        })
     }
 
     /// The per-second rate of a counter for one scope.
@@ -155,7 +158,30 @@ impl Metrics {
     }
 }
 
+/// Appends the key of `name` and `scope` (see [`Metrics::key`]) to `key`.
+fn key_into<K: AsRef<str>, V: AsRef<str>>(key: &mut String, name: &str, scope: &[(K, V)]) {
+    key.push_str(name);
+    if scope.is_empty() {
+        return;
+    }
+    key.push('{');
+    for (i, (k, v)) in scope.iter().enumerate() {
+        if i > 0 {
+            key.push(',');
+        }
+        escape_into(key, k.as_ref());
+        key.push('=');
+        escape_into(key, v.as_ref());
+    }
+    key.push('}');
+}
+
 fn escape_into(out: &mut String, s: &str) {
+    // Nearly every label value is plain: copy it whole.
+    if !s.bytes().any(|b| matches!(b, b'\\' | b',' | b'=' | b'{' | b'}')) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         if matches!(c, '\\' | ',' | '=' | '{' | '}') {
             out.push('\\');

@@ -96,11 +96,59 @@ pub struct LiveNode {
     pub release_version: Option<String>,
     /// `system.local`, `system.size_estimates`, `system_views.*` by table name.
     pub tables: BTreeMap<String, Rows>,
+    /// Rows of the per-table tables by (keyspace, table), built on first use by
+    /// [`LiveNode::table_value`].
+    #[serde(skip)]
+    pub per_table_index: std::sync::OnceLock<PerTableIndex>,
 }
+
+/// Node-local table name → hash of (keyspace, table) → row numbers, in row order.
+pub type PerTableIndex = BTreeMap<String, std::collections::HashMap<u64, Vec<usize>>>;
 
 impl LiveNode {
     /// Rows of a node-local table, e.g. `system_views.thread_pools`.
     pub fn table(&self, name: &str) -> Option<&Rows> {
         self.tables.get(name)
     }
+
+    /// Column `col` as a number in the first row of table `name` (one with `keyspace_name`
+    /// and `table_name` columns, e.g. `system_views.max_partition_size`) that is about
+    /// `keyspace.table` and holds a number there. Rules ask this for every (node, table) pair;
+    /// a scan per question made a fleet of nodes with hundreds of tables quadratic.
+    pub fn table_value(&self, name: &str, keyspace: &str, table: &str, col: &str) -> Option<f64> {
+        let rows = self.tables.get(name)?;
+        let (k, t, c) = (rows.col("keyspace_name")?, rows.col("table_name")?, rows.col(col)?);
+        let index = self.per_table_index.get_or_init(|| per_table_index(&self.tables));
+        let candidates = index.get(name)?.get(&table_key(keyspace, table))?;
+        candidates.iter().find_map(|&i| {
+            let r = rows.rows.get(i)?;
+            (r.get(k)?.as_str()? == keyspace && r.get(t)?.as_str()? == table)
+                .then(|| r.get(c)?.as_f64())
+                .flatten()
+        })
+    }
+}
+
+fn table_key(keyspace: &str, table: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (keyspace, table).hash(&mut h);
+    h.finish()
+}
+
+fn per_table_index(tables: &BTreeMap<String, Rows>) -> PerTableIndex {
+    let mut out = PerTableIndex::new();
+    for (name, rows) in tables {
+        let (Some(k), Some(t)) = (rows.col("keyspace_name"), rows.col("table_name")) else {
+            continue;
+        };
+        let mut by_table: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
+        for (i, r) in rows.rows.iter().enumerate() {
+            if let (Some(ks), Some(tn)) = (r.get(k).and_then(|v| v.as_str()), r.get(t).and_then(|v| v.as_str())) {
+                by_table.entry(table_key(ks, tn)).or_default().push(i);
+            }
+        }
+        out.insert(name.clone(), by_table);
+    }
+    out
 }

@@ -78,6 +78,17 @@ const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 const MAX_PATH_BYTES: usize = 4096;
 
 const MANIFEST_PATH: &str = "manifest.json";
+
+/// See [`Archive::read_filtered`]: (member path, its bytes) → the bytes to keep, or `None`.
+pub type MemberFilter<'f> = dyn FnMut(&str, Vec<u8>) -> Option<Vec<u8>> + 'f;
+
+/// Where members being read go: kept in the archive, or only noted (path → size) when the
+/// filter took them.
+struct Sink<'a, 'f> {
+    archive: &'a mut Archive,
+    taken: &'a mut BTreeMap<String, u64>,
+    filter: &'a mut MemberFilter<'f>,
+}
 /// See the module doc for the measurements behind it.
 pub const ZSTD_LEVEL: i32 = 9;
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -125,6 +136,19 @@ impl Archive {
         Archive::from_bytes_partial(&bytes, &path.display().to_string())
     }
 
+    /// [`Archive::read`], handing every member to `filter` as soon as it is read whole: the
+    /// member is kept with the bytes `filter` returns, or not kept when it returns `None`
+    /// (it still counts as present for the completeness checks). `casstune analyze` parses
+    /// each node's scrapes as they stream by, so a fleet's expositions are never all in
+    /// memory at once.
+    pub fn read_filtered(path: &Path, filter: &mut MemberFilter<'_>) -> anyhow::Result<Archive> {
+        let name = path.display().to_string();
+        let bytes =
+            fs::read(path).with_context(|| format!("cannot read snapshot {}", path.display()))?;
+        let (archive, problems) = Archive::from_bytes_filtered(&bytes, &name, filter)?;
+        complete(archive, problems, &name)
+    }
+
     /// [`Archive::read`] from memory; `name` names the archive in errors.
     pub fn from_bytes(bytes: &[u8], name: &str) -> anyhow::Result<Archive> {
         let (archive, problems) = Archive::from_bytes_partial(bytes, name)?;
@@ -133,6 +157,14 @@ impl Archive {
 
     /// [`Archive::read_partial`] from memory; `name` names the archive in errors.
     pub fn from_bytes_partial(bytes: &[u8], name: &str) -> anyhow::Result<(Archive, Vec<String>)> {
+        Archive::from_bytes_filtered(bytes, name, &mut |_, b| Some(b))
+    }
+
+    fn from_bytes_filtered(
+        bytes: &[u8],
+        name: &str,
+        filter: &mut MemberFilter<'_>,
+    ) -> anyhow::Result<(Archive, Vec<String>)> {
         check_magic(bytes, name)?;
         let watch = Watch::default();
         let decoder = zstd::stream::read::Decoder::with_buffer(bytes).map_err(|e| {
@@ -144,6 +176,7 @@ impl Archive {
             total: 0,
         });
         let mut problems = Vec::new();
+        let mut taken = BTreeMap::new();
         let (mut archive, listed) = {
             let mut entries = tar
                 .entries()
@@ -153,13 +186,18 @@ impl Archive {
                 manifest,
                 members: BTreeMap::new(),
             };
-            read_members(&mut entries, &watch, &mut archive, &mut problems);
+            let mut read = Sink {
+                archive: &mut archive,
+                taken: &mut taken,
+                filter,
+            };
+            read_members(&mut entries, &watch, &mut read, &mut problems);
             (archive, listed)
         };
         if watch.get().is_none() {
             drain(tar.into_inner(), &watch, &mut problems);
         }
-        check_listing(&mut archive, listed, &mut problems);
+        check_listing(&mut archive, &taken, listed, &mut problems);
         Ok((archive, problems))
     }
 
@@ -596,7 +634,7 @@ fn v0_to_v1(mut manifest: Value) -> Result<Value, String> {
 fn read_members<R: Read>(
     entries: &mut Entries<'_, R>,
     watch: &Watch,
-    archive: &mut Archive,
+    read: &mut Sink<'_, '_>,
     problems: &mut Vec<String>,
 ) {
     let mut total = 0u64;
@@ -604,7 +642,7 @@ fn read_members<R: Read>(
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                problems.push(watch.explain(&e, &after(archive)));
+                problems.push(watch.explain(&e, &after(read)));
                 return;
             }
         };
@@ -626,7 +664,7 @@ fn read_members<R: Read>(
             problems.extend(p);
             continue;
         }
-        match admit(&path, entry.size(), total, archive) {
+        match admit(&path, entry.size(), total, read) {
             Admit::Read => {}
             Admit::Skip(p) => {
                 problems.push(p);
@@ -640,7 +678,15 @@ fn read_members<R: Read>(
         match read_entry(&mut entry, watch) {
             Ok(bytes) => {
                 total += bytes.len() as u64;
-                archive.members.insert(path, bytes);
+                let size = bytes.len() as u64;
+                match (read.filter)(&path, bytes) {
+                    Some(kept) => {
+                        read.archive.members.insert(path, kept);
+                    }
+                    None => {
+                        read.taken.insert(path, size);
+                    }
+                }
             }
             Err(p) => {
                 problems.push(format!("member {path}: {p}"));
@@ -659,10 +705,10 @@ fn drain<R: Read>(mut rest: Watched<R>, watch: &Watch, problems: &mut Vec<String
 }
 
 /// Where a stream broke, for problem lines.
-fn after(archive: &Archive) -> String {
-    match archive.members.keys().next_back() {
-        None => "after the manifest".into(),
-        Some(_) => format!("after {} members", archive.members.len()),
+fn after(read: &Sink<'_, '_>) -> String {
+    match read.archive.members.len() + read.taken.len() {
+        0 => "after the manifest".into(),
+        n => format!("after {n} members"),
     }
 }
 
@@ -690,8 +736,8 @@ enum Admit {
 }
 
 /// Duplicates and oversized members are skipped; past the archive-wide limits, reading stops.
-fn admit(path: &str, size: u64, total: u64, archive: &Archive) -> Admit {
-    if path == MANIFEST_PATH || archive.members.contains_key(path) {
+fn admit(path: &str, size: u64, total: u64, read: &Sink<'_, '_>) -> Admit {
+    if path == MANIFEST_PATH || read.archive.members.contains_key(path) || read.taken.contains_key(path) {
         return Admit::Skip(format!(
             "member {path} appears twice; the first copy is kept"
         ));
@@ -706,7 +752,7 @@ fn admit(path: &str, size: u64, total: u64, archive: &Archive) -> Admit {
             "member {path}: the members would exceed {MAX_TOTAL_BYTES} bytes in all"
         ));
     }
-    if archive.members.len() >= MAX_MEMBERS {
+    if read.archive.members.len() + read.taken.len() >= MAX_MEMBERS {
         return Admit::Stop(format!("member {path}: more than {MAX_MEMBERS} members"));
     }
     Admit::Read
@@ -736,16 +782,28 @@ fn read_entry<R: Read>(entry: &mut Entry<'_, R>, watch: &Watch) -> Result<Vec<u8
 
 /// Compares what was read with the manifest's list. Format 0 has no list: it is filled from
 /// what was read.
-fn check_listing(archive: &mut Archive, listed: bool, problems: &mut Vec<String>) {
+fn check_listing(
+    archive: &mut Archive,
+    taken: &BTreeMap<String, u64>,
+    listed: bool,
+    problems: &mut Vec<String>,
+) {
+    // Every member read, kept or taken by a filter, with its size, in path order.
+    let read: BTreeMap<&str, u64> = archive
+        .members
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.len() as u64))
+        .chain(taken.iter().map(|(p, n)| (p.as_str(), *n)))
+        .collect();
     if !listed {
-        archive.manifest.members = archive
-            .members
+        let listing = read
             .iter()
             .map(|(path, bytes)| MemberEntry {
-                path: path.clone(),
-                bytes: bytes.len() as u64,
+                path: path.to_string(),
+                bytes: *bytes,
             })
             .collect();
+        archive.manifest.members = listing;
         return;
     }
     let expected: BTreeMap<&str, u64> = archive
@@ -757,7 +815,7 @@ fn check_listing(archive: &mut Archive, listed: bool, problems: &mut Vec<String>
     let missing: Vec<&str> = expected
         .keys()
         .copied()
-        .filter(|p| !archive.members.contains_key(*p))
+        .filter(|p| !read.contains_key(*p))
         .collect();
     if !missing.is_empty() {
         problems.push(format!(
@@ -766,12 +824,11 @@ fn check_listing(archive: &mut Archive, listed: bool, problems: &mut Vec<String>
             name_list(&missing, ": ")
         ));
     }
-    for (path, bytes) in &archive.members {
-        match expected.get(path.as_str()) {
+    for (path, bytes) in &read {
+        match expected.get(path) {
             None => problems.push(format!("member {path} is not listed in the manifest")),
-            Some(&n) if n != bytes.len() as u64 => problems.push(format!(
-                "member {path} is {} bytes, the manifest says {n}",
-                bytes.len()
+            Some(&n) if n != *bytes => problems.push(format!(
+                "member {path} is {bytes} bytes, the manifest says {n}"
             )),
             Some(_) => {}
         }

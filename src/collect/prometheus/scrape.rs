@@ -17,8 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::normalise::{Normalised, normalise};
-use super::parse::parse;
+use super::normalise::{Normalised, normalise, normalise_counters};
+use super::parse::{Exposition, parse};
 use super::vocab::{self, ValueKind};
 use crate::model::Metrics;
 use crate::model::metrics::format_value;
@@ -492,11 +492,13 @@ impl Endpoint {
 /// dialect change between the scrapes. `source` is left for the caller.
 pub fn node_metrics(first: &str, second: Option<(&str, f64)>) -> (Metrics, Vec<String>) {
     let mut problems = Vec::new();
-    let a = read_scrape("first scrape", first, &mut problems);
     let Some((text, seconds)) = second else {
+        let a = read_scrape("first scrape", first, normalise, &mut problems);
         return (levels(&a), problems);
     };
-    let b = read_scrape("second scrape", text, &mut problems);
+    // The first scrape is read for its counters only (the rates); values are the second's.
+    let a = read_scrape("first scrape", first, normalise_counters, &mut problems);
+    let b = read_scrape("second scrape", text, normalise, &mut problems);
     let mut metrics = levels(&b);
     if a.dialect != b.dialect {
         problems.push(format!(
@@ -530,7 +532,12 @@ pub fn scrape_metrics(first: &ScrapeText, second: Option<&ScrapeText>) -> (Metri
     (metrics, problems)
 }
 
-fn read_scrape(what: &str, text: &str, problems: &mut Vec<String>) -> Normalised {
+fn read_scrape(
+    what: &str,
+    text: &str,
+    normalise: fn(&Exposition<'_>) -> Normalised,
+    problems: &mut Vec<String>,
+) -> Normalised {
     let exp = parse(text);
     for e in exp.errors.iter().take(MAX_LISTED_PARSE_ERRORS) {
         problems.push(format!("{what}: {e}"));
@@ -564,21 +571,20 @@ fn add_rates(
     seconds: f64,
     problems: &mut Vec<String>,
 ) {
-    let before: BTreeMap<String, f64> = a
-        .metrics
-        .iter()
-        .filter(|m| is_counter(m.name))
-        .map(|m| (Metrics::key(m.name, &m.scope), m.value))
-        .collect();
+    // Both lists are sorted by (name, scope) (see `normalise`): a merge pairs each counter of
+    // the second scrape with its value in the first.
+    let mut before = a.metrics.iter().filter(|m| is_counter(m.name)).peekable();
     for m in b.metrics.iter().filter(|m| is_counter(m.name)) {
-        let key = Metrics::key(m.name, &m.scope);
-        let Some(&was) = before.get(&key) else {
+        let here = (m.name, &m.scope);
+        while before.next_if(|p| (p.name, &p.scope) < here).is_some() {}
+        let Some(was) = before.next_if(|p| (p.name, &p.scope) == here).map(|p| p.value) else {
             continue;
         };
         if was.is_nan() || m.value.is_nan() {
             continue;
         }
         if m.value < was {
+            let key = Metrics::key(m.name, &m.scope);
             problems.push(format!(
                 "counter reset: {key} went from {} to {} (node restarted?); no rate",
                 format_value(was),

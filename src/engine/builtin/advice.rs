@@ -728,13 +728,7 @@ pub struct NodeLoad {
 }
 
 fn vtable_value(n: &Node, table: &str, t: &Table, col: &str) -> Option<f64> {
-    let rows = n.live.as_ref()?.table(table)?;
-    rows.records().find_map(|r| {
-        (r.get("keyspace_name")?.as_str()? == t.keyspace
-            && r.get("table_name")?.as_str()? == t.name)
-            .then(|| r.get(col)?.as_f64())
-            .flatten()
-    })
+    n.live.as_ref()?.table_value(table, &t.keyspace, &t.name, col)
 }
 
 pub fn node_load(n: &Node, t: &Table) -> NodeLoad {
@@ -800,6 +794,23 @@ pub fn node_load(n: &Node, t: &Table) -> NodeLoad {
 /// The table seen from every node.
 pub fn table_load(s: &Snapshot, t: &Table) -> Vec<NodeLoad> {
     s.nodes.iter().map(|n| node_load(n, t)).collect()
+}
+
+/// [`table_load`] memoised by (keyspace, table) for one engine run (see
+/// [`ClusterCtx::table_load`](crate::engine::ClusterCtx::table_load)).
+#[derive(Default)]
+pub struct TableLoads(std::cell::RefCell<std::collections::HashMap<(String, String), Vec<NodeLoad>>>);
+
+impl TableLoads {
+    pub fn get(&self, s: &Snapshot, t: &Table) -> Vec<NodeLoad> {
+        let key = (t.keyspace.clone(), t.name.clone());
+        if let Some(l) = self.0.borrow().get(&key) {
+            return l.clone();
+        }
+        let l = table_load(s, t);
+        self.0.borrow_mut().insert(key, l.clone());
+        l
+    }
 }
 
 pub fn total(loads: &[NodeLoad], f: impl Fn(&NodeLoad) -> Option<f64>) -> Option<f64> {

@@ -217,7 +217,7 @@ struct PoolState {
 fn vtable_pool<'a>(
     node: &'a Node,
     pool: &str,
-) -> Option<std::collections::BTreeMap<&'a str, &'a serde_json::Value>> {
+) -> Option<crate::snapshot::Record<'a>> {
     let rows = node.live.as_ref()?.table("system_views.thread_pools")?;
     rows.records()
         .find(|r| r.get("name").and_then(|v| v.as_str()) == Some(pool))

@@ -129,7 +129,7 @@ impl TableHist {
     }
 }
 
-fn f64_of(v: Option<&&serde_json::Value>) -> Option<f64> {
+fn f64_of(v: Option<&serde_json::Value>) -> Option<f64> {
     v.and_then(|v| v.as_f64()).filter(|x| x.is_finite())
 }
 

@@ -1,7 +1,7 @@
 //! Built-in rules: logic CEL cannot express (catalogue lookups, unit parsing, JDK flag
 //! knowledge, heap arithmetic), each declared with the same metadata as a YAML rule.
 
-mod advice;
+pub(crate) mod advice;
 mod cluster;
 mod config;
 mod host;

@@ -869,7 +869,7 @@ fn index_high_cardinality(ctx: &ClusterCtx, em: &mut Emitter) {
             let Some(why) = unique_looking(&col.name, &col.data_type) else {
                 continue;
             };
-            let loads = table_load(ctx.snapshot, t);
+            let loads = ctx.table_load(t);
             let one_row_per_partition = clustering(t).is_empty();
             let scatter_nodes = loads
                 .iter()
@@ -1095,7 +1095,7 @@ fn chunk_too_large(ctx: &ClusterCtx, em: &mut Emitter) {
         if chunk_kib <= max_kib {
             continue;
         }
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         let reads = total(&loads, |l| l.reads).unwrap_or(0.0);
         if reads <= 0.0 {
             continue;
@@ -1148,7 +1148,7 @@ fn compression_disabled(ctx: &ClusterCtx, em: &mut Emitter) {
         if compression_on(t) {
             continue;
         }
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         let Some((size, node)) = max_of(&loads, |l| l.live_bytes) else {
             continue;
         };
@@ -1200,7 +1200,7 @@ fn bloom_too_loose(ctx: &ClusterCtx, em: &mut Emitter) {
         if fp <= def + 1e-12 {
             continue;
         }
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         if total(&loads, |l| l.reads).unwrap_or(0.0) <= 0.0 {
             continue;
         }
@@ -1258,7 +1258,7 @@ fn bloom_wasted(ctx: &ClusterCtx, em: &mut Emitter) {
         if fp >= max_fp {
             continue;
         }
-        let loads: Vec<NodeLoad> = table_load(ctx.snapshot, t)
+        let loads: Vec<NodeLoad> = ctx.table_load(t)
             .into_iter()
             .filter(|l| l.from_metrics)
             .collect();
@@ -1421,7 +1421,7 @@ fn gc_grace_long(ctx: &ClusterCtx, em: &mut Emitter) {
         if gc <= max {
             continue;
         }
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         let worst = max_of(&loads, |l| l.tombstones_p99);
         let heavy = worst.as_ref().is_some_and(|(v, _)| *v >= tomb);
         let f = em.subject(&t.qualified()).emit(
@@ -1470,7 +1470,7 @@ fn ttl_gc_grace(ctx: &ClusterCtx, em: &mut Emitter) {
         if ttl <= 0 || gc <= hint_window || (gc as f64) <= ratio * ttl as f64 {
             continue;
         }
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         let no_deletes_seen = loads.iter().any(|l| l.tombstones_p99.is_some())
             && loads
                 .iter()
@@ -1639,7 +1639,7 @@ fn row_cache_write_heavy(ctx: &ClusterCtx, em: &mut Emitter) {
         if rows.eq_ignore_ascii_case("NONE") {
             continue;
         }
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         let (Some(writes), Some(reads)) = (total(&loads, |l| l.writes), total(&loads, |l| l.reads))
         else {
             continue;

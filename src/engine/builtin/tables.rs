@@ -362,7 +362,7 @@ fn ttl_without_twcs(ctx: &ClusterCtx, em: &mut Emitter) {
         let Some(time) = time_dimension(t) else {
             continue;
         };
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         let reads = total(&loads, |l| l.reads);
         let writes = total(&loads, |l| l.writes);
         let tomb = max_of(&loads, |l| l.tombstones_p99);
@@ -441,11 +441,12 @@ fn stcs_headroom(ctx: &ClusterCtx, em: &mut Emitter) {
             continue;
         }
         let mut worst: Option<(f64, f64, String)> = None;
-        for n in &ctx.snapshot.nodes {
+        let loads = ctx.table_load(t);
+        for (n, load) in ctx.snapshot.nodes.iter().zip(&loads) {
             let Some(disk) = data_disk_bytes(n) else {
                 continue;
             };
-            let Some(size) = node_load(n, t).live_bytes else {
+            let Some(size) = load.live_bytes else {
                 continue;
             };
             let frac = size / disk;
@@ -597,7 +598,7 @@ fn partition_skew(ctx: &ClusterCtx, em: &mut Emitter) {
     let min_skew = ctx.meta.param("min_skew_mib") * MIB;
     let cap = ctx.meta.param("max_buckets") as u32;
     for t in user_tables(ctx.snapshot) {
-        let loads = table_load(ctx.snapshot, t);
+        let loads = ctx.table_load(t);
         let Some(worst) = loads
             .iter()
             .filter(|l| l.max_partition.is_some())

@@ -568,7 +568,7 @@ fn largest_partitions(s: &Snapshot) -> Panel {
             let (Some(ks), Some(t), Some(mib)) = (
                 r.get("keyspace_name").and_then(|v| v.as_str()),
                 r.get("table_name").and_then(|v| v.as_str()),
-                r.get("mebibytes").and_then(|v| cell_num(v)),
+                r.get("mebibytes").and_then(cell_num),
             ) else {
                 continue;
             };
@@ -640,7 +640,7 @@ fn caches(s: &Snapshot) -> Panel {
                     });
                     let vt_num = |col: &str| {
                         row.as_ref()
-                            .and_then(|r| r.get(col).and_then(|v| cell_num(v)))
+                            .and_then(|r| r.get(col).and_then(cell_num))
                     };
                     let metric = gauge(n, &format!("cache.{cache}.hit_ratio"));
                     let ratio = metric.or_else(|| {
@@ -750,7 +750,7 @@ fn node_pools(n: &Node) -> (BTreeMap<String, Pool>, bool) {
             let Some(name) = r.get("name").and_then(|v| v.as_str()) else {
                 continue;
             };
-            let num = |c: &str| r.get(c).and_then(|v| cell_num(v));
+            let num = |c: &str| r.get(c).and_then(cell_num);
             let p = pools.entry(name.to_string()).or_default();
             p.limit = num("active_tasks_limit");
             if !from_metrics {
@@ -880,7 +880,7 @@ fn disk(s: &Snapshot) -> Panel {
                 from_vt = true;
                 Some(
                     vt.records()
-                        .filter_map(|r| r.get("mebibytes").and_then(|v| cell_num(v)))
+                        .filter_map(|r| r.get("mebibytes").and_then(cell_num))
                         .sum::<f64>()
                         * MIB,
                 )
