@@ -101,15 +101,19 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
         {
             match (value, rename_from) {
                 (Some(v), Some(old)) => {
-                    if let Some(i) = find_key_last(&lines, old) {
+                    if find_key_last(&lines, old).is_some() {
                         remove_all(&mut lines, key);
                         keep_last(&mut lines, old);
-                        let i = find_key_last(&lines, old).unwrap_or(i);
-                        let end = block_end(&lines, i);
-                        let new = set_line(&lines[i], old, key, v);
-                        lines.splice(i..end, [new]);
-                    } else {
-                        set(&mut lines, key, v);
+                    }
+                    // Removing the new name's lines can take the old one with it (a block
+                    // that held both): then the setting is written afresh.
+                    match find_key_last(&lines, old) {
+                        Some(i) => {
+                            let end = block_end(&lines, i);
+                            let new = set_line(&lines[i], old, key, v);
+                            lines.splice(i..end, [new]);
+                        }
+                        None => set(&mut lines, key, v),
                     }
                 }
                 (Some(v), None) => set(&mut lines, key, v),
