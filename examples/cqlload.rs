@@ -63,10 +63,14 @@ async fn run(a: &Args, session: &Session) -> anyhow::Result<()> {
     let _ = session.await_schema_agreement().await;
     for t in 0..a.tables {
         let insert = session
-            .prepare(format!("INSERT INTO bench.t{t:02} (pk, ck, v, n) VALUES (?, ?, ?, ?) USING TTL ?"))
+            .prepare(format!(
+                "INSERT INTO bench.t{t:02} (pk, ck, v, n) VALUES (?, ?, ?, ?) USING TTL ?"
+            ))
             .await?;
         let read = session
-            .prepare(format!("SELECT pk, ck, v, n FROM bench.t{t:02} WHERE pk = ?"))
+            .prepare(format!(
+                "SELECT pk, ck, v, n FROM bench.t{t:02} WHERE pk = ?"
+            ))
             .await?;
         let results: Vec<_> = stream::iter(0..a.rows)
             .map(|i| {
@@ -75,7 +79,9 @@ async fn run(a: &Args, session: &Session) -> anyhow::Result<()> {
                     let pk = (i % 100) as i32;
                     let ttl: i32 = if i % 5 == 0 { 86_400 } else { 0 };
                     let v = format!("value-{i:08}-{}", "x".repeat(i % 64));
-                    session.execute_unpaged(insert, (pk, i as i32, v, i as i64, ttl)).await
+                    session
+                        .execute_unpaged(insert, (pk, i as i32, v, i as i64, ttl))
+                        .await
                 }
             })
             .buffer_unordered(32)
@@ -93,7 +99,9 @@ async fn run(a: &Args, session: &Session) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let a = args()?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let session = SessionBuilder::new()
             .known_node(format!("{}:{}", a.host, a.port))
@@ -102,6 +110,9 @@ fn main() -> anyhow::Result<()> {
             .with_context(|| format!("connecting to {}:{}", a.host, a.port))?;
         run(&a, &session).await
     })?;
-    eprintln!("cqlload: {} tables × {} rows in keyspace bench on {}", a.tables, a.rows, a.host);
+    eprintln!(
+        "cqlload: {} tables × {} rows in keyspace bench on {}",
+        a.tables, a.rows, a.host
+    );
     Ok(())
 }

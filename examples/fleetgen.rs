@@ -89,7 +89,9 @@ fn args() -> anyhow::Result<Args> {
         }
     }
     if a.nodes == 0 || a.out.as_os_str().is_empty() {
-        bail!("usage: fleetgen --nodes N --out FILE.snap [--from SNAP] [--seed N] [--min-tables 50] [--max-tables 500]");
+        bail!(
+            "usage: fleetgen --nodes N --out FILE.snap [--from SNAP] [--seed N] [--min-tables 50] [--max-tables 500]"
+        );
     }
     if a.min_tables == 0 || a.min_tables > a.max_tables {
         bail!("--min-tables must be at least 1 and at most --max-tables");
@@ -104,7 +106,9 @@ struct Rng(u64);
 
 impl Rng {
     fn new(seed: u64, stream: u64, index: u64) -> Rng {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ index.wrapping_mul(0xd1b5_4a32_d192_ed03));
+        let mut r = Rng(seed
+            ^ stream.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ index.wrapping_mul(0xd1b5_4a32_d192_ed03));
         r.next();
         r
     }
@@ -153,7 +157,9 @@ struct Recording {
 }
 
 fn rows(archive: &Archive, path: &str) -> anyhow::Result<Rows> {
-    archive.get_json::<Rows>(path)?.ok_or_else(|| anyhow!("the recording has no {path}"))
+    archive
+        .get_json::<Rows>(path)?
+        .ok_or_else(|| anyhow!("the recording has no {path}"))
 }
 
 fn recording(path: &Path) -> anyhow::Result<Recording> {
@@ -167,7 +173,9 @@ fn recording(path: &Path) -> anyhow::Result<Recording> {
             scrape_info: archive.get_json(&format!("{prefix}metrics/scrape.json"))?,
             cql: BTreeMap::new(),
             files: BTreeMap::new(),
-            host: archive.get_text(&format!("{prefix}host.json")).map(str::to_string),
+            host: archive
+                .get_text(&format!("{prefix}host.json"))
+                .map(str::to_string),
         };
         for i in 0.. {
             match archive.get_text(&format!("{prefix}metrics/scrape-{i}.prom")) {
@@ -183,11 +191,16 @@ fn recording(path: &Path) -> anyhow::Result<Recording> {
         let files_prefix = format!("{prefix}files/");
         for p in archive.paths_under(&files_prefix) {
             if let Some(text) = archive.get_text(p) {
-                t.files.insert(p[files_prefix.len()..].to_string(), text.to_string());
+                t.files
+                    .insert(p[files_prefix.len()..].to_string(), text.to_string());
             }
         }
         if t.scrapes.is_empty() {
-            bail!("{}: node {} has no scrape to grow a fleet from", path.display(), entry.id);
+            bail!(
+                "{}: node {} has no scrape to grow a fleet from",
+                path.display(),
+                entry.id
+            );
         }
         nodes.push(t);
     }
@@ -203,7 +216,10 @@ fn recording(path: &Path) -> anyhow::Result<Recording> {
         .into_iter()
         .collect();
     if user_tables.is_empty() {
-        bail!("{}: the recording has no user table to clone", path.display());
+        bail!(
+            "{}: the recording has no user table to clone",
+            path.display()
+        );
     }
     let user_keyspaces = user_tables.iter().map(|(k, _)| k.clone()).collect();
     Ok(Recording {
@@ -256,7 +272,12 @@ struct FleetNode {
 }
 
 fn address(i: usize) -> String {
-    format!("10.{}.{}.{}", (i / 62_500) % 256, (i / 250) % 250, i % 250 + 1)
+    format!(
+        "10.{}.{}.{}",
+        (i / 62_500) % 256,
+        (i / 250) % 250,
+        i % 250 + 1
+    )
 }
 
 fn synth_tables(rec: &Recording, count: usize, seed: u64) -> Vec<SynthTable> {
@@ -283,12 +304,15 @@ fn synth_tables(rec: &Recording, count: usize, seed: u64) -> Vec<SynthTable> {
 fn fleet(rec: &Recording, a: &Args, tables: &[SynthTable]) -> Vec<FleetNode> {
     const PHI: f64 = 0.618_033_988_749_894_9;
     let n = a.nodes;
-    let host_ids: Vec<String> = (0..n).map(|i| Rng::new(a.seed, 2, i as u64).uuid()).collect();
+    let host_ids: Vec<String> = (0..n)
+        .map(|i| Rng::new(a.seed, 2, i as u64).uuid())
+        .collect();
     (0..n)
         .map(|i| {
             let template = i % rec.nodes.len();
             let q = ((i + 1) as f64 * PHI).fract();
-            let count = a.min_tables + ((a.max_tables - a.min_tables) as f64 * q.powi(4)).round() as usize;
+            let count =
+                a.min_tables + ((a.max_tables - a.min_tables) as f64 * q.powi(4)).round() as usize;
             let kind = if i % 20 == 7 {
                 Kind::Hot
             } else if i % 33 == 4 {
@@ -314,7 +338,9 @@ fn fleet(rec: &Recording, a: &Args, tables: &[SynthTable]) -> Vec<FleetNode> {
                 }
             }
             let mut order: Vec<usize> = (0..count).collect();
-            order.sort_by(|&x, &y| (&tables[x].keyspace, &tables[x].name).cmp(&(&tables[y].keyspace, &tables[y].name)));
+            order.sort_by(|&x, &y| {
+                (&tables[x].keyspace, &tables[x].name).cmp(&(&tables[y].keyspace, &tables[y].name))
+            });
             FleetNode {
                 order,
                 index: i,
@@ -367,7 +393,9 @@ fn scaled(v: f64, f: f64) -> f64 {
 
 fn scaled_json(v: &Value, f: f64) -> Value {
     match v {
-        Value::Number(n) if n.is_i64() => Value::from(scaled(n.as_i64().unwrap_or(0) as f64, f) as i64),
+        Value::Number(n) if n.is_i64() => {
+            Value::from(scaled(n.as_i64().unwrap_or(0) as f64, f) as i64)
+        }
         Value::Number(n) => n
             .as_f64()
             .and_then(|x| serde_json::Number::from_f64(x * f))
@@ -416,7 +444,10 @@ fn write_sample(out: &mut String, s: &Sample<'_>, replace: &[(&str, &str)], valu
             }
             out.push_str(l.name);
             out.push_str("=\"");
-            let v = replace.iter().find(|(k, _)| *k == l.name).map_or(l.value.as_ref(), |(_, v)| *v);
+            let v = replace
+                .iter()
+                .find(|(k, _)| *k == l.name)
+                .map_or(l.value.as_ref(), |(_, v)| *v);
             write_escaped(out, v, true);
             out.push('"');
         }
@@ -432,7 +463,9 @@ fn write_sample(out: &mut String, s: &Sample<'_>, replace: &[(&str, &str)], valu
 
 /// A skewed node's busiest table: one huge partition, and reads wading through tombstones.
 fn skew_override(family: &str, s: &Sample<'_>) -> Option<f64> {
-    let tail = s.label("quantile").is_none_or(|q| q == "0.99" || q == "0.999");
+    let tail = s
+        .label("quantile")
+        .is_none_or(|q| q == "0.99" || q == "0.999");
     match family {
         "cassandra_table_maxpartitionsize" => Some(2.5e9),
         "cassandra_table_estimatedpartitionsizehistogram" => Some(2.5e9),
@@ -450,7 +483,13 @@ fn synth_scrape(text: &str, rec: &Recording, tables: &[SynthTable], node: &Fleet
     out
 }
 
-fn write_family(out: &mut String, fam: &Family<'_>, rec: &Recording, tables: &[SynthTable], node: &FleetNode) {
+fn write_family(
+    out: &mut String,
+    fam: &Family<'_>,
+    rec: &Recording,
+    tables: &[SynthTable],
+    node: &FleetNode,
+) {
     if let Some(help) = &fam.help {
         let _ = write!(out, "# HELP {} ", fam.name);
         write_escaped(out, help, false);
@@ -483,8 +522,13 @@ fn write_family(out: &mut String, fam: &Family<'_>, rec: &Recording, tables: &[S
             }
             None => {
                 // Node-wide traffic follows the node's load; the rest is as recorded.
-                let f = if scale && fam.name.starts_with("cassandra_clientrequest_") { node.load } else { 1.0 };
-                let v = if node.kind == Kind::Hot && fam.name == "cassandra_compaction_pendingtasks" {
+                let f = if scale && fam.name.starts_with("cassandra_clientrequest_") {
+                    node.load
+                } else {
+                    1.0
+                };
+                let v = if node.kind == Kind::Hot && fam.name == "cassandra_compaction_pendingtasks"
+                {
                     45.0
                 } else {
                     scaled(s.value, f)
@@ -507,7 +551,9 @@ fn write_tables(
         let t = &tables[j];
         let f = t.load * node.load;
         for s in &per_table[t.template] {
-            let skew = (node.skewed_table == Some(j)).then(|| skew_override(family, s)).flatten();
+            let skew = (node.skewed_table == Some(j))
+                .then(|| skew_override(family, s))
+                .flatten();
             let v = skew.unwrap_or_else(|| if scale { scaled(s.value, f) } else { s.value });
             write_sample(out, s, &[("keyspace", &t.keyspace), ("table", &t.name)], v);
         }
@@ -519,7 +565,13 @@ fn write_tables(
 
 /// Per-table rows of a node-local table: the recorded user tables' rows replaced by the
 /// node's synthetic tables, counters scaled by load.
-fn per_table_rows(rows: &Rows, rec: &Recording, tables: &[SynthTable], node: &FleetNode, table_name: &str) -> Rows {
+fn per_table_rows(
+    rows: &Rows,
+    rec: &Recording,
+    tables: &[SynthTable],
+    node: &FleetNode,
+    table_name: &str,
+) -> Rows {
     let (Some(ks_col), Some(t_col)) = (rows.col("keyspace_name"), rows.col("table_name")) else {
         return rows.clone();
     };
@@ -549,7 +601,13 @@ fn per_table_rows(rows: &Rows, rec: &Recording, tables: &[SynthTable], node: &Fl
     let scale_col: Vec<bool> = rows
         .columns
         .iter()
-        .map(|c| scales(c) && !matches!(c.as_str(), "range_start" | "range_end" | "keyspace_name" | "table_name"))
+        .map(|c| {
+            scales(c)
+                && !matches!(
+                    c.as_str(),
+                    "range_start" | "range_end" | "keyspace_name" | "table_name"
+                )
+        })
         .collect();
     for &j in &node.order {
         let t = &tables[j];
@@ -559,7 +617,13 @@ fn per_table_rows(rows: &Rows, rec: &Recording, tables: &[SynthTable], node: &Fl
             let mut row: Vec<Value> = r
                 .iter()
                 .enumerate()
-                .map(|(c, v)| if scale_col[c] { scaled_json(v, f) } else { v.clone() })
+                .map(|(c, v)| {
+                    if scale_col[c] {
+                        scaled_json(v, f)
+                    } else {
+                        v.clone()
+                    }
+                })
                 .collect();
             row[ks_col] = Value::from(t.keyspace.clone());
             row[t_col] = Value::from(t.name.clone());
@@ -596,7 +660,11 @@ fn misconfigure_settings(rows: &mut Rows) {
         return;
     };
     for r in &mut rows.rows {
-        let name = r.get(n).and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = r
+            .get(n)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if let Some((_, _, new)) = MISCONFIG.iter().find(|(k, _, _)| *k == name) {
             r[v] = Value::from(*new);
         }
@@ -611,7 +679,12 @@ fn misconfigure_yaml(text: &str) -> String {
     out
 }
 
-fn node_cql(rec: &Recording, tables: &[SynthTable], node: &FleetNode, nodes: usize) -> BTreeMap<String, Rows> {
+fn node_cql(
+    rec: &Recording,
+    tables: &[SynthTable],
+    node: &FleetNode,
+    nodes: usize,
+) -> BTreeMap<String, Rows> {
     let t = &rec.nodes[node.template];
     let mut out = BTreeMap::new();
     for (name, rows) in &t.cql {
@@ -696,12 +769,17 @@ fn keyspace_rows(rows: &Rows, rec: &Recording, tables: &[SynthTable]) -> Rows {
             .is_some_and(|k| rec.user_keyspaces.contains(k))
     });
     for r in &rows.rows {
-        let ks = ks_col.and_then(|c| r.get(c)).and_then(Value::as_str).unwrap_or_default();
+        let ks = ks_col
+            .and_then(|c| r.get(c))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !rec.user_keyspaces.contains(ks) {
             out.rows.push(r.clone());
         }
     }
-    let (Some(template), Some(ks_col), Some(repl_col)) = (template, ks_col, rows.col("replication")) else {
+    let (Some(template), Some(ks_col), Some(repl_col)) =
+        (template, ks_col, rows.col("replication"))
+    else {
         return out;
     };
     let keyspaces: BTreeSet<&str> = tables.iter().map(|t| t.keyspace.as_str()).collect();
@@ -759,9 +837,15 @@ fn build(rec: &Recording, a: &Args) -> anyhow::Result<Archive> {
         .insert("contact_points".into(), fleet[0].address.clone());
     // Cluster-wide rows come from the contact point: template node 0 seen as fleet node 0.
     let first = &fleet[0].rename;
-    for path in src.paths_under("cluster/").map(str::to_string).collect::<Vec<_>>() {
+    for path in src
+        .paths_under("cluster/")
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+    {
         let r = rows(src, &path)?;
-        let name = path.trim_start_matches("cluster/").trim_end_matches(".json");
+        let name = path
+            .trim_start_matches("cluster/")
+            .trim_end_matches(".json");
         let mut r = match name {
             "system_schema.keyspaces" => keyspace_rows(&r, rec, &tables),
             "system_schema.tables" | "system_schema.columns" | "system_schema.indexes" => {
@@ -772,10 +856,17 @@ fn build(rec: &Recording, a: &Args) -> anyhow::Result<Archive> {
             "system.peers_v2" | "system.peers" => peer_rows(&r, &fleet),
             _ => r,
         };
-        r.rows.iter_mut().flatten().for_each(|v| rename_json(v, first));
+        r.rows
+            .iter_mut()
+            .flatten()
+            .for_each(|v| rename_json(v, first));
         archive.put_json(path, &r);
     }
-    for path in src.paths_under("traces/").map(str::to_string).collect::<Vec<_>>() {
+    for path in src
+        .paths_under("traces/")
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+    {
         if let Some(t) = src.get_text(&path) {
             archive.put(path.clone(), rename(t, first).into_bytes());
         }
@@ -787,7 +878,10 @@ fn build(rec: &Recording, a: &Args) -> anyhow::Result<Archive> {
             archive.put_json(format!("{prefix}cql/{name}.json"), &r);
         }
         for (i, s) in t.scrapes.iter().enumerate() {
-            archive.put(format!("{prefix}metrics/scrape-{i}.prom"), synth_scrape(s, rec, &tables, node).into_bytes());
+            archive.put(
+                format!("{prefix}metrics/scrape-{i}.prom"),
+                synth_scrape(s, rec, &tables, node).into_bytes(),
+            );
         }
         if let Some(info) = &t.scrape_info {
             let mut info = info.clone();
@@ -802,22 +896,35 @@ fn build(rec: &Recording, a: &Args) -> anyhow::Result<Archive> {
             archive.put(format!("{prefix}files/{name}"), text.into_bytes());
         }
         if let Some(h) = &t.host {
-            let mut h = rename(h, &node.rename).replace("\"hostname\": \"vm\"", &format!("\"hostname\": \"cass-{:04}\"", node.index));
+            let mut h = rename(h, &node.rename).replace(
+                "\"hostname\": \"vm\"",
+                &format!("\"hostname\": \"cass-{:04}\"", node.index),
+            );
             if node.kind == Kind::Misconfigured {
-                h = h.replace("\"thp_enabled\": \"madvise\"", "\"thp_enabled\": \"always\"");
+                h = h.replace(
+                    "\"thp_enabled\": \"madvise\"",
+                    "\"thp_enabled\": \"always\"",
+                );
             }
             archive.put(format!("{prefix}host.json"), h.into_bytes());
         }
         let mut entry = t.entry.clone();
         entry.id = node.address.clone();
         entry.host_id = Some(node.host_id.clone());
-        entry.collected = entry.collected.iter().map(|c| rename(c, &node.rename)).collect();
+        entry.collected = entry
+            .collected
+            .iter()
+            .map(|c| rename(c, &node.rename))
+            .collect();
         entry.errors.clear();
         *archive.node_entry(&node.address) = entry;
     }
     let hot = fleet.iter().filter(|n| n.kind == Kind::Hot).count();
     let skewed = fleet.iter().filter(|n| n.kind == Kind::Skewed).count();
-    let misconf = fleet.iter().filter(|n| n.kind == Kind::Misconfigured).count();
+    let misconf = fleet
+        .iter()
+        .filter(|n| n.kind == Kind::Misconfigured)
+        .count();
     let total_tables: usize = fleet.iter().map(|n| n.tables).sum();
     eprintln!(
         "fleetgen: {} nodes ({hot} hot, {skewed} skewed, {misconf} misconfigured), {} tables per node on average ({}–{}), {} in the schema",
@@ -832,7 +939,8 @@ fn build(rec: &Recording, a: &Args) -> anyhow::Result<Archive> {
 
 fn main() -> anyhow::Result<()> {
     let a = args()?;
-    let rec = recording(&a.from).with_context(|| format!("reading the recording {}", a.from.display()))?;
+    let rec = recording(&a.from)
+        .with_context(|| format!("reading the recording {}", a.from.display()))?;
     let mut archive = build(&rec, &a)?;
     if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -194,15 +194,32 @@ error, 3 the collection was partial (findings may be missing; the errors are lis
 #[derive(Debug, Args, Clone)]
 pub struct SourceArgs {
     /// CQL contact points (host or host:port), comma-separated.
-    #[arg(short = 'c', long, value_name = "HOSTS", value_delimiter = ',', env = "CASSTUNE_CONTACT_POINTS", help_heading = "CQL")]
+    #[arg(
+        short = 'c',
+        long,
+        value_name = "HOSTS",
+        value_delimiter = ',',
+        env = "CASSTUNE_CONTACT_POINTS",
+        help_heading = "CQL"
+    )]
     pub contact_points: Vec<String>,
     /// CQL port for contact points given without one.
-    #[arg(long, default_value_t = 9042, env = "CASSTUNE_CQL_PORT", help_heading = "CQL")]
+    #[arg(
+        long,
+        default_value_t = 9042,
+        env = "CASSTUNE_CQL_PORT",
+        help_heading = "CQL"
+    )]
     pub port: u16,
     #[arg(short = 'u', long, env = "CASSTUNE_USERNAME", help_heading = "CQL")]
     pub username: Option<String>,
     /// Password (visible to other local users in `ps`: prefer CASSTUNE_PASSWORD or --password-file).
-    #[arg(long, env = "CASSTUNE_PASSWORD", hide_env_values = true, help_heading = "CQL")]
+    #[arg(
+        long,
+        env = "CASSTUNE_PASSWORD",
+        hide_env_values = true,
+        help_heading = "CQL"
+    )]
     pub password: Option<String>,
     /// File whose first line is the password.
     #[arg(long, value_name = "FILE", help_heading = "CQL")]
@@ -246,7 +263,12 @@ pub struct SourceArgs {
     /// 7070, MCAC 9103, cassandra-exporter 9500).
     #[arg(long, value_name = "PORT", help_heading = "Metrics")]
     pub metrics_port: Option<u16>,
-    #[arg(long, value_name = "PATH", default_value = "/metrics", help_heading = "Metrics")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/metrics",
+        help_heading = "Metrics"
+    )]
     pub metrics_path: String,
     /// Time between the two scrapes that turn counters into rates (0s: one scrape).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Metrics")]
@@ -262,7 +284,11 @@ pub struct SourceArgs {
 
     /// Config directory (cassandra.yaml, jvm*.options, cassandra-env.sh) for every node, or
     /// NODE=DIR for one node (repeatable).
-    #[arg(long = "config", value_name = "[NODE=]DIR", help_heading = "Files and hosts")]
+    #[arg(
+        long = "config",
+        value_name = "[NODE=]DIR",
+        help_heading = "Files and hosts"
+    )]
     pub config: Vec<String>,
     /// Host facts written by `casstune collect-host`, for every node or NODE=FILE (repeatable).
     #[arg(long, value_name = "[NODE=]FILE", help_heading = "Files and hosts")]
@@ -283,7 +309,12 @@ pub struct SourceArgs {
     #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Limits")]
     pub concurrency: usize,
     /// Rows kept per table and node.
-    #[arg(long, value_name = "N", default_value_t = 100_000, help_heading = "Limits")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        help_heading = "Limits"
+    )]
     pub row_cap: usize,
 }
 
@@ -366,7 +397,9 @@ pub struct CollectHostArgs {
 /// `30s`, `500ms`, `5m`, `24h`, `7d`; a bare number is seconds.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()

@@ -32,10 +32,15 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 /// Writes beside the target, then renames: a reader never sees half a report.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.casstune-tmp"));
-    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write the report", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write the report", path.display()))
+    std::fs::write(&tmp, bytes)
+        .with_context(|| format!("{}: cannot write the report", path.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("{}: cannot write the report", path.display()))
 }
 
 fn print_stdout(s: &str) -> anyhow::Result<()> {
@@ -261,13 +266,25 @@ fn read_password_file(p: &std::path::Path, warnings: &mut Vec<String>) -> anyhow
     let text = std::fs::read_to_string(p)
         .map_err(|e| anyhow::anyhow!("{}: cannot read the password file: {e}", p.display()))?;
     crate::collect::cqlshrc::warn_if_readable(p, warnings);
-    let line = text.lines().next().unwrap_or_default().trim_end_matches('\r').to_string();
-    anyhow::ensure!(!line.is_empty(), "{}: the password file is empty (expected the password on its first line)", p.display());
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r')
+        .to_string();
+    anyhow::ensure!(
+        !line.is_empty(),
+        "{}: the password file is empty (expected the password on its first line)",
+        p.display()
+    );
     Ok(line)
 }
 
 /// Flags (and their environment variables) first, then the password file, then cqlshrc.
-fn collect_options(a: &SourceArgs, warnings: &mut Vec<String>) -> anyhow::Result<(crate::collect::run::CollectOptions, Vec<String>)> {
+fn collect_options(
+    a: &SourceArgs,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(crate::collect::run::CollectOptions, Vec<String>)> {
     use crate::collect::cql::{CqlOptions, TlsOptions};
     use crate::collect::cqlshrc;
     let rc = if a.no_cqlshrc {
@@ -296,7 +313,10 @@ fn collect_options(a: &SourceArgs, warnings: &mut Vec<String>) -> anyhow::Result
     {
         contact_points.push(h);
     }
-    let username = a.username.clone().or_else(|| rc.as_ref().and_then(|r| r.username.clone()));
+    let username = a
+        .username
+        .clone()
+        .or_else(|| rc.as_ref().and_then(|r| r.username.clone()));
     let password = match (&a.password, &a.password_file) {
         (Some(p), _) => Some(p.clone()),
         (None, Some(f)) => Some(read_password_file(f, warnings)?),
@@ -305,9 +325,18 @@ fn collect_options(a: &SourceArgs, warnings: &mut Vec<String>) -> anyhow::Result
     let rc_ssl = rc.as_ref().and_then(|r| r.ssl).unwrap_or(false);
     let tls = if a.tls || a.tls_ca.is_some() || a.tls_cert.is_some() || a.tls_insecure || rc_ssl {
         Some(TlsOptions {
-            ca_file: a.tls_ca.clone().or_else(|| rc.as_ref().and_then(|r| r.certfile.clone())),
-            client_cert: a.tls_cert.clone().or_else(|| rc.as_ref().and_then(|r| r.usercert.clone())),
-            client_key: a.tls_key.clone().or_else(|| rc.as_ref().and_then(|r| r.userkey.clone())),
+            ca_file: a
+                .tls_ca
+                .clone()
+                .or_else(|| rc.as_ref().and_then(|r| r.certfile.clone())),
+            client_cert: a
+                .tls_cert
+                .clone()
+                .or_else(|| rc.as_ref().and_then(|r| r.usercert.clone())),
+            client_key: a
+                .tls_key
+                .clone()
+                .or_else(|| rc.as_ref().and_then(|r| r.userkey.clone())),
             insecure: a.tls_insecure || rc.as_ref().and_then(|r| r.validate) == Some(false),
         })
     } else {
@@ -337,7 +366,10 @@ fn collect_options(a: &SourceArgs, warnings: &mut Vec<String>) -> anyhow::Result
         ("port".to_string(), port.to_string()),
         ("tls".to_string(), tls.is_some().to_string()),
         ("authenticated".to_string(), username.is_some().to_string()),
-        ("interval_seconds".to_string(), a.interval.as_secs_f64().to_string()),
+        (
+            "interval_seconds".to_string(),
+            a.interval.as_secs_f64().to_string(),
+        ),
         ("probe_traces".to_string(), a.probe_traces.to_string()),
     ];
     if let Some(s) = &a.prometheus_server {
@@ -369,14 +401,20 @@ fn collect_options(a: &SourceArgs, warnings: &mut Vec<String>) -> anyhow::Result
 
 /// Runs a collection and reports its failures on stderr. `None` when nothing at all was
 /// collected (the errors were printed).
-fn run_collection(a: &SourceArgs) -> anyhow::Result<(Option<crate::snapshot::Archive>, Vec<String>)> {
+fn run_collection(
+    a: &SourceArgs,
+) -> anyhow::Result<(Option<crate::snapshot::Archive>, Vec<String>)> {
     let mut warnings = Vec::new();
     let (opts, secrets) = collect_options(a, &mut warnings)?;
     for w in &warnings {
         eprintln!("casstune: warning: {w}");
     }
     anyhow::ensure!(
-        opts.cql.is_some() || !opts.metrics_urls.is_empty() || opts.prometheus_server.is_some() || !opts.config_dirs.is_empty() || !opts.host_facts.is_empty(),
+        opts.cql.is_some()
+            || !opts.metrics_urls.is_empty()
+            || opts.prometheus_server.is_some()
+            || !opts.config_dirs.is_empty()
+            || !opts.host_facts.is_empty(),
         "nothing to collect: give contact points (-c HOST), --metrics-url, --prometheus-server or --config (see `casstune collect --help`)"
     );
     let archive = {
@@ -398,22 +436,38 @@ fn collect_cmd(a: CollectArgs) -> anyhow::Result<i32> {
     };
     archive.write(&a.output, &secrets)?;
     let nodes = archive.manifest.nodes.len();
-    let failed = archive.manifest.nodes.iter().filter(|n| !n.errors.is_empty()).count();
+    let failed = archive
+        .manifest
+        .nodes
+        .iter()
+        .filter(|n| !n.errors.is_empty())
+        .count();
     eprintln!(
         "casstune: wrote {} ({} node{}, {} member{}, {:.1} s){}",
         a.output.display(),
         nodes,
         if nodes == 1 { "" } else { "s" },
         archive.manifest.members.len(),
-        if archive.manifest.members.len() == 1 { "" } else { "s" },
+        if archive.manifest.members.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         archive.manifest.duration_seconds,
         if archive.is_partial() {
-            format!("; partial: {failed} node(s) and {} source(s) with errors (listed above and in the manifest)", archive.manifest.errors.len())
+            format!(
+                "; partial: {failed} node(s) and {} source(s) with errors (listed above and in the manifest)",
+                archive.manifest.errors.len()
+            )
         } else {
             String::new()
         }
     );
-    Ok(if archive.is_partial() { exit::PARTIAL } else { exit::OK })
+    Ok(if archive.is_partial() {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    })
 }
 
 fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
@@ -429,7 +483,11 @@ fn analyze_cmd(a: AnalyzeArgs) -> anyhow::Result<i32> {
         fix_diff: a.fix_diff.clone(),
         diff_dir: a.diff_dir.clone(),
         // A file gets no escape codes unless asked for.
-        color: if a.output.is_some() { a.color == ColorChoice::Always } else { use_color(a.color) },
+        color: if a.output.is_some() {
+            a.color == ColorChoice::Always
+        } else {
+            use_color(a.color)
+        },
         top: a.top.map_or(crate::report::MARKDOWN_TOP, usize::from),
     };
     let (archive, run) = match &a.snapshot {

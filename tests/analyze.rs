@@ -37,12 +37,26 @@ fn the_bundled_demo_snapshot_analyses_offline_and_deterministically() {
     assert_eq!(targets.len(), 3);
     for t in targets {
         assert_eq!(t["cassandra_version"], "5.0");
-        assert!(t["version_source"].as_str().unwrap().starts_with("release_version 5.0"));
+        assert!(
+            t["version_source"]
+                .as_str()
+                .unwrap()
+                .starts_with("release_version 5.0")
+        );
         // The demo carries each node's real cassandra.yaml, so findings point into it.
-        assert!(t["files"][0].as_str().unwrap().ends_with("/files/cassandra.yaml"), "{t}");
+        assert!(
+            t["files"][0]
+                .as_str()
+                .unwrap()
+                .ends_with("/files/cassandra.yaml"),
+            "{t}"
+        );
     }
     let findings = v["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["rule"] == "CFG-028"), "SimpleSnitch on the test nodes");
+    assert!(
+        findings.iter().any(|f| f["rule"] == "CFG-028"),
+        "SimpleSnitch on the test nodes"
+    );
     let snap = Archive::read(std::path::Path::new(&demo())).unwrap();
     assert!(!snap.is_partial(), "{:?}", snap.manifest);
     assert!(snap.get("traces/probes.json").is_some());
@@ -60,7 +74,12 @@ fn a_partial_snapshot_exits_3_and_lists_its_errors() {
     snap.write(&p, &[]).unwrap();
     let o = casstune(&["analyze", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(3), "{}", show(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("127.0.0.3: cql:system_views.settings: node timed out"), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("127.0.0.3: cql:system_views.settings: node timed out"),
+        "{}",
+        show(&o)
+    );
 }
 
 #[test]
@@ -71,7 +90,10 @@ fn not_a_snapshot_is_a_clear_error() {
     let o = casstune(&["analyze", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("not a casstune snapshot") && err.contains("cassandra.yaml"), "{err}");
+    assert!(
+        err.contains("not a casstune snapshot") && err.contains("cassandra.yaml"),
+        "{err}"
+    );
     let o = casstune(&["analyze"]);
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
 }
@@ -81,7 +103,11 @@ fn files_only_collection_round_trips_and_redacts() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("conf");
     std::fs::create_dir(&conf).unwrap();
-    let demo_yaml = std::fs::read_to_string(format!("{}/examples/demo/conf/cassandra.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let demo_yaml = std::fs::read_to_string(format!(
+        "{}/examples/demo/conf/cassandra.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     let secret = "Pl4nted-Keystore-Secret";
     std::fs::write(
         conf.join("cassandra.yaml"),
@@ -92,20 +118,44 @@ fn files_only_collection_round_trips_and_redacts() {
     let o = casstune(&["collect-host", "-o", host.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let snap = dir.path().join("files.snap");
-    let o = casstune(&["collect", "--config", conf.to_str().unwrap(), "--host-facts", host.to_str().unwrap(), "-o", snap.to_str().unwrap()]);
+    let o = casstune(&[
+        "collect",
+        "--config",
+        conf.to_str().unwrap(),
+        "--host-facts",
+        host.to_str().unwrap(),
+        "-o",
+        snap.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let raw = std::fs::read(&snap).unwrap();
     let tar = zstd::decode_all(&raw[..]).unwrap();
-    assert!(!String::from_utf8_lossy(&tar).contains(secret), "the keystore password reached the snapshot");
+    assert!(
+        !String::from_utf8_lossy(&tar).contains(secret),
+        "the keystore password reached the snapshot"
+    );
     let a = casstune(&["analyze", snap.to_str().unwrap(), "--format", "json"]);
     assert!(matches!(a.status.code(), Some(0 | 1)), "{}", show(&a));
     let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
     assert_eq!(v["targets"][0]["subject"], "local");
     // The demo conf's findings come through the snapshot as they do through lint, and host
     // facts from collect-host enable the hardware rules.
-    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert!(rules.len() > 5, "{rules:?}");
-    assert!(!v["not_checked"].as_array().unwrap().iter().any(|n| n["reason"].as_str().unwrap().contains("--cores")), "{}", v["not_checked"]);
+    assert!(
+        !v["not_checked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["reason"].as_str().unwrap().contains("--cores")),
+        "{}",
+        v["not_checked"]
+    );
 }
 
 fn load(path: &str) -> casstune::model::Snapshot {
@@ -121,51 +171,116 @@ fn load(path: &str) -> casstune::model::Snapshot {
 fn a_real_snapshot_loads_every_metric_family_schema_and_traces() {
     let s = load(&demo());
     let families = [
-        "table.read_latency.p99_us", "table.write_latency.p99_us", "clientrequest.read.latency.p99_us",
-        "table.pending_compactions", "compaction.pending_tasks", "table.sstables_per_read.p99",
-        "table.tombstones_scanned.p99", "table.max_partition_size_bytes", "table.mean_partition_size_bytes",
-        "cache.key.hit_ratio", "cache.key.requests", "dropped.mutation", "threadpool.pending", "threadpool.blocked",
-        "jvm.gc.time_seconds_total", "jvm.gc.collections_total", "jvm.heap.used_bytes", "jvm.heap.max_bytes",
-        "storage.hints_total", "clientrequest.read.timeouts",
+        "table.read_latency.p99_us",
+        "table.write_latency.p99_us",
+        "clientrequest.read.latency.p99_us",
+        "table.pending_compactions",
+        "compaction.pending_tasks",
+        "table.sstables_per_read.p99",
+        "table.tombstones_scanned.p99",
+        "table.max_partition_size_bytes",
+        "table.mean_partition_size_bytes",
+        "cache.key.hit_ratio",
+        "cache.key.requests",
+        "dropped.mutation",
+        "threadpool.pending",
+        "threadpool.blocked",
+        "jvm.gc.time_seconds_total",
+        "jvm.gc.collections_total",
+        "jvm.heap.used_bytes",
+        "jvm.heap.max_bytes",
+        "storage.hints_total",
+        "clientrequest.read.timeouts",
     ];
     assert_eq!(s.nodes.len(), 3);
     for n in &s.nodes {
         let keys: Vec<&String> = n.metrics.values.keys().collect();
         for f in families {
-            assert!(keys.iter().any(|k| k.split('{').next() == Some(f)), "{}: no {f}", n.id);
+            assert!(
+                keys.iter().any(|k| k.split('{').next() == Some(f)),
+                "{}: no {f}",
+                n.id
+            );
         }
-        assert!(keys.iter().any(|k| k.starts_with("jvm.gc.time_seconds_total:rate_per_second")), "{}: no GC rate", n.id);
-        assert!(n.metrics.interval_seconds.is_some_and(|i| i > 5.0), "{}: two scrapes 10 s apart", n.id);
+        assert!(
+            keys.iter()
+                .any(|k| k.starts_with("jvm.gc.time_seconds_total:rate_per_second")),
+            "{}: no GC rate",
+            n.id
+        );
+        assert!(
+            n.metrics.interval_seconds.is_some_and(|i| i > 5.0),
+            "{}: two scrapes 10 s apart",
+            n.id
+        );
         let live = n.live.as_ref().unwrap();
-        assert!(live.table("system_views.thread_pools").is_some_and(|r| !r.rows.is_empty()));
+        assert!(
+            live.table("system_views.thread_pools")
+                .is_some_and(|r| !r.rows.is_empty())
+        );
         assert!(n.host.cores.is_some(), "{}: local host facts", n.id);
     }
-    let t = s.schema.table("demo", "sensor_readings").expect("demo table");
+    let t = s
+        .schema
+        .table("demo", "sensor_readings")
+        .expect("demo table");
     assert_eq!(t.compaction_class(), Some("SizeTieredCompactionStrategy"));
     assert_eq!(t.option_i64("default_time_to_live"), Some(604_800));
-    assert_eq!(t.columns.iter().filter(|c| c.kind == "partition_key").count(), 2);
+    assert_eq!(
+        t.columns
+            .iter()
+            .filter(|c| c.kind == "partition_key")
+            .count(),
+        2
+    );
     assert_eq!(s.schema.table("demo", "accounts").unwrap().indexes.len(), 1);
     // The 40 000-row partition lives on one node (RF 1): its estimate is the skewed one.
     let wide = &s.schema.table("demo", "wide_rows").unwrap().estimates;
-    assert!(wide.values().any(|e| e.mean_partition_size > 100_000), "{wide:?}");
-    assert!(s.traces.iter().any(|t| t.probe_of.as_deref() == Some("demo.inbox") && !t.events.is_empty()));
+    assert!(
+        wide.values().any(|e| e.mean_partition_size > 100_000),
+        "{wide:?}"
+    );
+    assert!(
+        s.traces
+            .iter()
+            .any(|t| t.probe_of.as_deref() == Some("demo.inbox") && !t.events.is_empty())
+    );
 }
 
 /// Without config files, each node's running settings stand in for its cassandra.yaml, and
 /// the rules about what stops a start stay quiet (the node runs).
 #[test]
 fn running_settings_stand_in_for_cassandra_yaml() {
-    let path = format!("{}/fixtures/snapshots/cluster3-idle.snap", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/fixtures/snapshots/cluster3-idle.snap",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let s = load(&path);
     let n = &s.nodes[0];
-    let cfg = n.config.as_ref().expect("config from system_views.settings");
+    let cfg = n
+        .config
+        .as_ref()
+        .expect("config from system_views.settings");
     assert!(cfg.running);
-    assert_eq!(cfg.get("concurrent_reads").and_then(|v| v.value.as_i64()), Some(16));
+    assert_eq!(
+        cfg.get("concurrent_reads").and_then(|v| v.value.as_i64()),
+        Some(16)
+    );
     let o = casstune(&["analyze", &path, "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert!(rules.contains(&"CFG-028"), "{rules:?}");
-    assert!(!rules.iter().any(|r| ["CFG-001", "CFG-002", "CFG-007", "CFG-011"].contains(r)), "{rules:?}");
+    assert!(
+        !rules
+            .iter()
+            .any(|r| ["CFG-001", "CFG-002", "CFG-007", "CFG-011"].contains(r)),
+        "{rules:?}"
+    );
 }
 
 /// `--diff-dir` writes the fixes as files; the config patch applies to the snapshot's own
@@ -175,7 +290,14 @@ fn running_settings_stand_in_for_cassandra_yaml() {
 fn diff_dir_fixes_apply_and_table_groups_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fixes");
-    let o = casstune(&["analyze", &demo(), "--diff-dir", out.to_str().unwrap(), "--color", "never"]);
+    let o = casstune(&[
+        "analyze",
+        &demo(),
+        "--diff-dir",
+        out.to_str().unwrap(),
+        "--color",
+        "never",
+    ]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", show(&o));
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(table.contains("3 nodes:"), "{table}");
@@ -207,10 +329,18 @@ fn diff_dir_fixes_apply_and_table_groups_nodes() {
     assert_eq!(groups, ["cassandra.yaml.1-of-1.patch"], "{}", show(&o));
     let group = out.join("config").join(&groups[0]);
     let head = std::fs::read_to_string(&group).unwrap();
-    assert!(head.contains("for 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3"), "{head}");
+    assert!(
+        head.contains("for 3 nodes: 127.0.0.1, 127.0.0.2, 127.0.0.3"),
+        "{head}"
+    );
     for node in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
         let conf = tree.join("nodes").join(node).join("files");
-        let check = Command::new("patch").args(["-p1", "--dry-run", "-i"]).arg(&group).current_dir(&conf).output().unwrap();
+        let check = Command::new("patch")
+            .args(["-p1", "--dry-run", "-i"])
+            .arg(&group)
+            .current_dir(&conf)
+            .output()
+            .unwrap();
         assert!(check.status.success(), "{node}: {}", show(&check));
     }
 }

@@ -679,7 +679,17 @@ fn analyze_writes_the_report_to_a_file() {
     let dir = tmpdir("analyze-output");
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.snap");
     let report = dir.join("report.html");
-    let o = run(&dir, &["analyze", demo.to_str().unwrap(), "--format", "html", "-o", report.to_str().unwrap()]);
+    let o = run(
+        &dir,
+        &[
+            "analyze",
+            demo.to_str().unwrap(),
+            "--format",
+            "html",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
     assert!(o.stdout.is_empty(), "the report went to stdout too");
     let html = std::fs::read_to_string(&report).unwrap();
@@ -687,8 +697,19 @@ fn analyze_writes_the_report_to_a_file() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("wrote the report to"));
     // The table in a file has no colour codes.
     let table = dir.join("report.txt");
-    let o = run(&dir, &["analyze", demo.to_str().unwrap(), "-o", table.to_str().unwrap()]);
+    let o = run(
+        &dir,
+        &[
+            "analyze",
+            demo.to_str().unwrap(),
+            "-o",
+            table.to_str().unwrap(),
+        ],
+    );
     assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
     let text = std::fs::read_to_string(&table).unwrap();
-    assert!(text.contains("findings:") && !text.contains('\u{1b}'), "{text}");
+    assert!(
+        text.contains("findings:") && !text.contains('\u{1b}'),
+        "{text}"
+    );
 }

@@ -12,7 +12,11 @@ fn repo() -> &'static Path {
 /// `casstune …` command lines of a workflow's `run:` steps, shell redirections cut off.
 fn workflow_commands(text: &str) -> Vec<Vec<String>> {
     text.lines()
-        .filter_map(|l| l.trim().strip_prefix("run: ").or_else(|| l.trim().strip_prefix("- run: ")))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("run: ")
+                .or_else(|| l.trim().strip_prefix("- run: "))
+        })
         .filter(|cmd| cmd.starts_with("casstune "))
         .map(|cmd| {
             let cmd = cmd.split(['>', '|']).next().unwrap_or(cmd);
@@ -22,7 +26,11 @@ fn workflow_commands(text: &str) -> Vec<Vec<String>> {
 }
 
 fn casstune(args: &[String]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_casstune")).args(args).current_dir(repo()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_casstune"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -40,9 +48,16 @@ fn github_workflow_commands_run_on_a_real_conf_dir() {
         let o = casstune(&args);
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}: {o:?}");
-        match args.iter().position(|a| a == "--format").map(|i| args[i + 1].as_str()) {
+        match args
+            .iter()
+            .position(|a| a == "--format")
+            .map(|i| args[i + 1].as_str())
+        {
             Some("github") => {
-                assert!(out.lines().count() > 0 && out.lines().all(|l| l.starts_with("::")), "{out}");
+                assert!(
+                    out.lines().count() > 0 && out.lines().all(|l| l.starts_with("::")),
+                    "{out}"
+                );
             }
             Some("sarif") => {
                 let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
@@ -69,7 +84,12 @@ fn pre_commit_hook_entry_runs_on_the_files_it_matches() {
     let conf = repo().join("examples/demo/conf");
     let mut staged: Vec<String> = std::fs::read_dir(&conf)
         .unwrap()
-        .map(|e| format!("examples/demo/conf/{}", e.unwrap().file_name().to_string_lossy()))
+        .map(|e| {
+            format!(
+                "examples/demo/conf/{}",
+                e.unwrap().file_name().to_string_lossy()
+            )
+        })
         .filter(|p| files.is_match(p))
         .collect();
     staged.sort();
@@ -79,5 +99,8 @@ fn pre_commit_hook_entry_runs_on_the_files_it_matches() {
     args.extend(staged);
     let o = casstune(&args);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}: {o:?}");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("findings:"), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("findings:"),
+        "{o:?}"
+    );
 }

@@ -94,12 +94,19 @@ fn real_inputs() -> Vec<Input> {
                 .filter(|p| p.extension().is_some_and(|x| x == "prom"))
                 .collect();
             files.sort();
-            assert!(!files.is_empty(), "{} holds no .prom file", shared.display());
+            assert!(
+                !files.is_empty(),
+                "{} holds no .prom file",
+                shared.display()
+            );
             for f in files {
                 out.push(file_input(&f));
             }
         }
-        Err(_) => eprintln!("skipping the netdata scrapes: {} is absent", shared.display()),
+        Err(_) => eprintln!(
+            "skipping the netdata scrapes: {} is absent",
+            shared.display()
+        ),
     }
     out.push(file_input(&repo().join("fixtures/scrapes/node1-idle.prom")));
     let demo = repo().join("examples/demo.snap");
@@ -110,7 +117,11 @@ fn real_inputs() -> Vec<Input> {
         .filter(|(p, _)| p.ends_with(".prom"))
         .map(|(p, b)| (format!("demo.snap:{p}"), b.to_vec()))
         .collect();
-    assert_eq!(scrapes.len(), 6, "demo.snap should hold two scrapes of each of 3 nodes");
+    assert_eq!(
+        scrapes.len(),
+        6,
+        "demo.snap should hold two scrapes of each of 3 nodes"
+    );
     out.extend(scrapes.into_iter().map(|(name, bytes)| Input {
         name,
         bytes,
@@ -121,7 +132,11 @@ fn real_inputs() -> Vec<Input> {
 
 fn file_input(p: &Path) -> Input {
     Input {
-        name: p.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+        name: p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
         bytes: std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
         expect: Expect::Equal,
     }
@@ -206,7 +221,9 @@ fn edge_inputs() -> Vec<Input> {
         ),
         input(
             "timestamps",
-            &format!("# TYPE edge_ts gauge\nedge_ts{{a=\"1\"}} 7 {now_ms}\nedge_ts{{a=\"2\"}} 8 {now_ms}\n"),
+            &format!(
+                "# TYPE edge_ts gauge\nedge_ts{{a=\"1\"}} 7 {now_ms}\nedge_ts{{a=\"2\"}} 8 {now_ms}\n"
+            ),
             Equal,
         ),
         input(
@@ -214,14 +231,26 @@ fn edge_inputs() -> Vec<Input> {
             "edge_ws{a=\"1\",b=\"2\",} 1\nedge_ws{a=\"2\"}\t2\nedge_ws {a = \"3\" , b=\"4\"}  3\n",
             Equal,
         ),
-        input("no-final-newline", "edge_nonl 1\nedge_nonl{a=\"x\"} 2", Equal),
+        input(
+            "no-final-newline",
+            "edge_nonl 1\nedge_nonl{a=\"x\"} 2",
+            Equal,
+        ),
         input(
             "duplicate-series",
             "edge_dup{a=\"1\",b=\"2\"} 1\nedge_dup{b=\"2\",a=\"1\"} 2\n",
             EqualAndReported(ErrorKind::DuplicateSeries),
         ),
-        input("cut-last-line", "edge_cut{a=\"1\"} 1\nedge_cut{a=\"2", Refused),
-        input("unknown-type", "# TYPE edge_unknown bogus\nedge_unknown 1\n", Refused),
+        input(
+            "cut-last-line",
+            "edge_cut{a=\"1\"} 1\nedge_cut{a=\"2",
+            Refused,
+        ),
+        input(
+            "unknown-type",
+            "# TYPE edge_unknown bogus\nedge_unknown 1\n",
+            Refused,
+        ),
         input("bad-value", "edge_bad 1\nedge_bad{a=\"1\"} one\n", Refused),
         input("missing-value", "edge_missing{a=\"1\"}\n", Refused),
         input("unclosed-labels", "edge_open{a=\"1\" 1\n", Refused),
@@ -229,9 +258,17 @@ fn edge_inputs() -> Vec<Input> {
         input("hex-float", "edge_hex 0x1p-3\n", Refused),
         input("underscore-float", "edge_us 1_000\n", Refused),
         input("carriage-return", "edge_cr 1\r\n", Refused),
-        input("unknown-escape", "edge_esc{a=\"x\\ty\"} 1\n", AsPromtool(true)),
+        input(
+            "unknown-escape",
+            "edge_esc{a=\"x\\ty\"} 1\n",
+            AsPromtool(true),
+        ),
         input("negative-timestamp", "edge_tsn 1 -5\n", AsPromtool(false)),
-        input("type-in-capitals", "# TYPE edge_tc GAUGE\nedge_tc 1\n", AsPromtool(false)),
+        input(
+            "type-in-capitals",
+            "# TYPE edge_tc GAUGE\nedge_tc 1\n",
+            AsPromtool(false),
+        ),
     ]
 }
 
@@ -244,10 +281,18 @@ fn promtool_parse_error(bytes: &[u8]) -> Option<String> {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run promtool (Debian's prometheus package)");
-    child.stdin.take().expect("stdin").write_all(bytes).expect("feed promtool");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(bytes)
+        .expect("feed promtool");
     let out = child.wait_with_output().expect("promtool output");
-    let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-    text.lines().find(|l| l.contains("parsing error")).map(str::to_string)
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find(|l| l.contains("parsing error"))
+        .map(str::to_string)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -292,7 +337,9 @@ fn answer(mut conn: TcpStream, inputs: &[Vec<u8>]) {
             r.extend_from_slice(b);
             r
         }
-        None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+        None => {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+        }
     };
     let _ = conn.write_all(&response);
 }
@@ -313,7 +360,9 @@ fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -355,9 +404,8 @@ fn prometheus_binary() -> PathBuf {
 
 fn start_prometheus(server: &str, jobs: usize) -> Prometheus {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = String::from(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n",
-    );
+    let mut config =
+        String::from("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n");
     for i in 0..jobs {
         config.push_str(&format!(
             "  - job_name: e{i}\n    metrics_path: /e/{i}\n    static_configs:\n      - targets: [\"{server}\"]\n"
@@ -369,7 +417,10 @@ fn start_prometheus(server: &str, jobs: usize) -> Prometheus {
     let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log file");
     let child = Command::new(prometheus_binary())
         .arg(format!("--config.file={}", config_path.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
         .arg(format!("--web.listen-address={addr}"))
         .arg("--storage.tsdb.retention.time=1h")
         .stdin(Stdio::null())
@@ -407,12 +458,16 @@ fn wait_for_scrapes(p: &mut Prometheus, jobs: usize) -> BTreeMap<String, String>
     let start = Instant::now();
     loop {
         if let Ok(Some(status)) = p.child.try_wait() {
-            let log = std::fs::read_to_string(p._dir.path().join("prometheus.log")).unwrap_or_default();
+            let log =
+                std::fs::read_to_string(p._dir.path().join("prometheus.log")).unwrap_or_default();
             panic!("prometheus exited ({status}) before scraping:\n{log}");
         }
         let states = target_states(p);
         if states.len() == jobs && states.values().all(Option::is_some) {
-            return states.into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect();
+            return states
+                .into_iter()
+                .map(|(k, v)| (k, v.unwrap_or_default()))
+                .collect();
         }
         assert!(
             start.elapsed() < DEADLINE,
@@ -448,7 +503,8 @@ fn prometheus_samples(p: &Prometheus, job: &str) -> SampleSet {
     let path = format!("/api/v1/query?query={}", url_encode(&query));
     let (status, body) = http_get(&p.addr, &path).unwrap_or_else(|| panic!("query {query} failed"));
     assert_eq!(status, 200, "query {query}: {body}");
-    let v: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("query {query}: {e}: {body}"));
+    let v: Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("query {query}: {e}: {body}"));
     let mut out = SampleSet::new();
     for r in v["data"]["result"].as_array().into_iter().flatten() {
         let mut name = String::new();
@@ -489,7 +545,10 @@ fn differences(ours: &SampleSet, theirs: &SampleSet) -> Vec<String> {
     for (k, v) in ours {
         match theirs.get(k) {
             None => out.push(format!("only casstune: {} = {v}", describe(k))),
-            Some(t) if !same_value(*v, *t) => out.push(format!("value: {} casstune {v:?}, prometheus {t:?}", describe(k))),
+            Some(t) if !same_value(*v, *t) => out.push(format!(
+                "value: {} casstune {v:?}, prometheus {t:?}",
+                describe(k)
+            )),
             Some(_) => {}
         }
     }
@@ -515,7 +574,9 @@ fn parsed_samples_equal_what_a_real_prometheus_stores() {
         );
         for name in SYNTHETIC {
             assert!(
-                !text.lines().any(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{'])),
+                !text
+                    .lines()
+                    .any(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{'])),
                 "{}: uses the name {name}, which Prometheus adds itself",
                 input.name
             );
@@ -530,14 +591,18 @@ fn parsed_samples_equal_what_a_real_prometheus_stores() {
     let mut compared = 0usize;
     for (i, input) in inputs.iter().enumerate() {
         let job = format!("e{i}");
-        let text = std::str::from_utf8(&input.bytes).unwrap_or_else(|e| panic!("{}: not UTF-8: {e}", input.name));
+        let text = std::str::from_utf8(&input.bytes)
+            .unwrap_or_else(|e| panic!("{}: not UTF-8: {e}", input.name));
         let exp = parse(text);
         let scrape_error = states.get(&job).cloned().unwrap_or_default();
         let ours = exp.errors.first().map(|e| e.to_string());
         let mut fail = |what: String| failures.push(format!("{}: {what}", input.name));
         match input.expect {
             Expect::Refused => {
-                eprintln!("{:<34} refused: casstune {ours:?}; prometheus {scrape_error:?}", input.name);
+                eprintln!(
+                    "{:<34} refused: casstune {ours:?}; prometheus {scrape_error:?}",
+                    input.name
+                );
                 if ours.is_none() {
                     fail("casstune accepted input the format forbids".into());
                 }
@@ -551,10 +616,17 @@ fn parsed_samples_equal_what_a_real_prometheus_stores() {
                 eprintln!(
                     "{:<34} casstune {ours:?}; promtool {promtool:?}; prometheus server {}",
                     input.name,
-                    if scrape_error.is_empty() { "accepts".to_string() } else { format!("refuses: {scrape_error}") }
+                    if scrape_error.is_empty() {
+                        "accepts".to_string()
+                    } else {
+                        format!("refuses: {scrape_error}")
+                    }
                 );
                 if ours.is_some() != reports {
-                    fail(format!("expected casstune to {} it", if reports { "report" } else { "accept" }));
+                    fail(format!(
+                        "expected casstune to {} it",
+                        if reports { "report" } else { "accept" }
+                    ));
                 }
                 if promtool.is_some() != reports {
                     fail(format!("promtool no longer agrees: {promtool:?}"));
@@ -564,7 +636,9 @@ fn parsed_samples_equal_what_a_real_prometheus_stores() {
             Expect::Equal | Expect::EqualAndReported(_) => {}
         }
         if !scrape_error.is_empty() {
-            fail(format!("prometheus refused the scrape: {scrape_error} (casstune: {ours:?})"));
+            fail(format!(
+                "prometheus refused the scrape: {scrape_error} (casstune: {ours:?})"
+            ));
             continue;
         }
         let kinds: Vec<ErrorKind> = exp.errors.iter().map(|e| e.kind).collect();
@@ -573,7 +647,10 @@ fn parsed_samples_equal_what_a_real_prometheus_stores() {
             _ => Vec::new(),
         };
         if kinds != expected_kinds {
-            fail(format!("casstune reported {:?}, expected {expected_kinds:?}", exp.errors));
+            fail(format!(
+                "casstune reported {:?}, expected {expected_kinds:?}",
+                exp.errors
+            ));
         }
         if input.name == "edge:no-final-newline" && exp.trailing_newline {
             fail("casstune did not notice the missing final newline".into());
@@ -587,13 +664,21 @@ fn parsed_samples_equal_what_a_real_prometheus_stores() {
             exp.sample_count(),
             ours.len(),
             theirs.len(),
-            if diff.is_empty() { "equal" } else { "DIFFERENT" }
+            if diff.is_empty() {
+                "equal"
+            } else {
+                "DIFFERENT"
+            }
         );
         if !diff.is_empty() {
             fail(format!(
                 "{} differences, first ones:\n  {}",
                 diff.len(),
-                diff.iter().take(10).cloned().collect::<Vec<_>>().join("\n  ")
+                diff.iter()
+                    .take(10)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
             ));
         }
         if ours.is_empty() {

@@ -190,7 +190,8 @@ async fn wait_for_samples(base: &str, nodes: usize) {
     // Successful scrapes, not `up` (recorded for failed ones too): on a loaded machine a
     // node's exporter can miss the 4 s scrape timeout, and a rate needs two real samples in
     // the 2-minute window the test queries.
-    let query = format!("count_over_time(process_cpu_seconds_total{{{CLUSTER_SELECTOR}}}[2m]) >= 2");
+    let query =
+        format!("count_over_time(process_cpu_seconds_total{{{CLUSTER_SELECTOR}}}[2m]) >= 2");
     let mut url = reqwest::Url::parse(&format!("{base}/api/v1/query")).expect("url");
     url.query_pairs_mut().append_pair("query", &query);
     let deadline = Instant::now() + Duration::from_secs(120);

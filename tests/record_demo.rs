@@ -34,7 +34,11 @@ fn nodetool(n: usize, args: &[&str]) {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "nodetool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "nodetool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -68,29 +72,57 @@ fn record_demo_snapshot() {
     }
     let payload = "x".repeat(150);
     for b in 0..400 {
-        st.push(batch(|i| format!("INSERT INTO demo.wide_rows (bucket, seq, payload) VALUES (0, {i}, '{payload}')"), b * 100, b * 100 + 100));
+        st.push(batch(
+            |i| {
+                format!(
+                    "INSERT INTO demo.wide_rows (bucket, seq, payload) VALUES (0, {i}, '{payload}')"
+                )
+            },
+            b * 100,
+            b * 100 + 100,
+        ));
     }
     for bucket in 1..50 {
-        st.push(format!("INSERT INTO demo.wide_rows (bucket, seq, payload) VALUES ({bucket}, 0, 'small')"));
+        st.push(format!(
+            "INSERT INTO demo.wide_rows (bucket, seq, payload) VALUES ({bucket}, 0, 'small')"
+        ));
     }
     // Batches of 100 stay under the test nodes' batch_size_fail_threshold (50 KiB).
     for b in 0..20 {
-        st.push(batch(|i| format!("INSERT INTO demo.inbox (owner, msg, body) VALUES (7, {i}, 'hello')"), b * 100, b * 100 + 100));
+        st.push(batch(
+            |i| format!("INSERT INTO demo.inbox (owner, msg, body) VALUES (7, {i}, 'hello')"),
+            b * 100,
+            b * 100 + 100,
+        ));
     }
     for b in 0..20 {
-        st.push(batch(|i| format!("DELETE FROM demo.inbox WHERE owner = 7 AND msg = {i}"), b * 100, (b * 100 + 100).min(1990)));
+        st.push(batch(
+            |i| format!("DELETE FROM demo.inbox WHERE owner = 7 AND msg = {i}"),
+            b * 100,
+            (b * 100 + 100).min(1990),
+        ));
     }
     for b in 0..5 {
         st.push(batch(|i| format!("INSERT INTO demo.accounts (id, email, name) VALUES ({i}, 'user{i}@example.com', 'User {i}')"), b * 100, b * 100 + 100));
     }
     for i in 0..30 {
         st.push("SELECT * FROM demo.inbox WHERE owner = 7".into());
-        st.push(format!("SELECT * FROM demo.user_sessions WHERE user_id = {i}"));
-        st.push(format!("SELECT * FROM demo.accounts WHERE email = 'user{i}@example.com'"));
-        st.push(format!("SELECT * FROM demo.sensor_readings WHERE sensor = {} AND day = '2026-11-21' LIMIT 10", i % 20));
+        st.push(format!(
+            "SELECT * FROM demo.user_sessions WHERE user_id = {i}"
+        ));
+        st.push(format!(
+            "SELECT * FROM demo.accounts WHERE email = 'user{i}@example.com'"
+        ));
+        st.push(format!(
+            "SELECT * FROM demo.sensor_readings WHERE sensor = {} AND day = '2026-11-21' LIMIT 10",
+            i % 20
+        ));
         st.push("SELECT * FROM demo.wide_rows WHERE bucket = 0 LIMIT 5000".into());
     }
-    let (writes, reads): (Vec<&str>, Vec<&str>) = st.iter().map(String::as_str).partition(|s| !s.starts_with("SELECT"));
+    let (writes, reads): (Vec<&str>, Vec<&str>) = st
+        .iter()
+        .map(String::as_str)
+        .partition(|s| !s.starts_with("SELECT"));
     support::cql_exec(&writes);
     // SSTables on disk, so partition sizes, SSTables per read and size estimates exist.
     for n in 1..=c.nodes {
@@ -102,9 +134,25 @@ fn record_demo_snapshot() {
     let out_path = support::repo().join("examples/demo.snap");
     let node_conf = |n: usize| format!("{}={}", c.contact_points[n - 1], c.node_path(n).display());
     let out = support::casstune()
-        .args(["collect", "-c", &c.contact_points[0], "--metrics-port", "9404", "--interval", "10s",
-            "--probe-traces", "2", "--config", &node_conf(1), "--config", &node_conf(2), "--config", &node_conf(3),
-            "-o", out_path.to_str().unwrap()])
+        .args([
+            "collect",
+            "-c",
+            &c.contact_points[0],
+            "--metrics-port",
+            "9404",
+            "--interval",
+            "10s",
+            "--probe-traces",
+            "2",
+            "--config",
+            &node_conf(1),
+            "--config",
+            &node_conf(2),
+            "--config",
+            &node_conf(3),
+            "-o",
+            out_path.to_str().unwrap(),
+        ])
         .env("HOME", "/nonexistent-casstune-test-home")
         .output()
         .unwrap();

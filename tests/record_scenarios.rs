@@ -729,7 +729,10 @@ fn scenario_gc_pressure() {
 fn scenario_pool_backlog() {
     let c = tuned(
         1,
-        &[("CASSTUNE_YAML_SET", "concurrent_writes: 2; write_request_timeout: 100ms")],
+        &[(
+            "CASSTUNE_YAML_SET",
+            "concurrent_writes: 2; write_request_timeout: 100ms",
+        )],
     );
     setup_roles(&c, 1);
     c.exec(

@@ -205,7 +205,10 @@ fn every_rule_has_a_pair_somewhere() {
         .into_iter()
         .filter(|id| !has_lint_fixture(id) && !advice.contains(id.as_str()))
         .collect();
-    assert!(orphans.is_empty(), "rules with neither a lint fixture nor an advice test: {orphans:?}");
+    assert!(
+        orphans.is_empty(),
+        "rules with neither a lint fixture nor an advice test: {orphans:?}"
+    );
 }
 
 #[test]

@@ -481,7 +481,11 @@ fn a_200_mb_partition_gets_a_bucketed_key() {
     let (snap, a) = scenario("wide-partition");
     assert_fires(&a, &snap, &["PART-101", "TRC-005"]);
     // One partition, one finding: the trace's evidence is folded into PART-101's.
-    let top: Vec<&Value> = a.findings().iter().filter(|f| f["subject"] == "feed.events").collect();
+    let top: Vec<&Value> = a
+        .findings()
+        .iter()
+        .filter(|f| f["subject"] == "feed.events")
+        .collect();
     assert_eq!(top.len(), 1, "{}", a.summary());
     assert_eq!(top[0]["rule"], "PART-101");
     assert_eq!(top[0]["also"][0]["rule"], "TRC-005");
@@ -564,7 +568,13 @@ fn a_small_heap_under_load_shows_gc_time_and_full_gcs() {
 fn overloaded_writes_drop_mutations_and_time_out() {
     let (snap, a) = scenario("pool-backlog");
     assert_fires(&a, &snap, &["POOL-002", "POOL-005", "POOL-006"]);
-    assert_eq!(a.evidence("POOL-002", "system_views.thread_pools[MutationStage].pending_tasks"), "20");
+    assert_eq!(
+        a.evidence(
+            "POOL-002",
+            "system_views.thread_pools[MutationStage].pending_tasks"
+        ),
+        "20"
+    );
     let dropped = a.evidence("POOL-005", "dropped.mutation");
     assert!(dropped.contains("/s in the window"), "{dropped}");
     within(

@@ -51,13 +51,24 @@ fn setup() -> &'static Setup {
         eprintln!(
             "security_live: secure node {} ({}; cassandra.sh start took {:.1} s)",
             node.ip,
-            if node.started_here { "started here" } else { "already running" },
+            if node.started_here {
+                "started here"
+            } else {
+                "already running"
+            },
             node.start_time.as_secs_f64()
         );
-        let password = format!("ctPw-{}-{}", support::random_token(), support::random_token());
+        let password = format!(
+            "ctPw-{}-{}",
+            support::random_token(),
+            support::random_token()
+        );
         let t0 = Instant::now();
         create_role(node, &password);
-        eprintln!("security_live: role set up in {:.1} s", t0.elapsed().as_secs_f64());
+        eprintln!(
+            "security_live: role set up in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        );
         Setup { node, password }
     })
 }
@@ -104,7 +115,10 @@ fn create_role(node: &SecureNode, password: &str) {
         let mut statements = Vec::new();
         for role in [ROLE, BARE_ROLE] {
             let exists = session
-                .query_unpaged(format!("SELECT role FROM system_auth.roles WHERE role = '{role}'"), &[])
+                .query_unpaged(
+                    format!("SELECT role FROM system_auth.roles WHERE role = '{role}'"),
+                    &[],
+                )
                 .await
                 .expect("system_auth.roles reads")
                 .into_rows_result()
@@ -142,10 +156,16 @@ fn create_role(node: &SecureNode, password: &str) {
             match casstune::collect::cql::connect(&cql_opts(node, ROLE, password)).await {
                 Ok(_) => break,
                 Err(e) if Instant::now() < deadline => {
-                    eprintln!("security_live: role not usable yet: {}", e.to_string().replace(password, "<pw>"));
+                    eprintln!(
+                        "security_live: role not usable yet: {}",
+                        e.to_string().replace(password, "<pw>")
+                    );
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                Err(e) => panic!("the casstune role cannot log in: {}", e.to_string().replace(password, "<pw>")),
+                Err(e) => panic!(
+                    "the casstune role cannot log in: {}",
+                    e.to_string().replace(password, "<pw>")
+                ),
             }
         }
     });
@@ -218,21 +238,52 @@ fn assert_full_snapshot(snap: &Path, node: &SecureNode) -> Archive {
     assert_eq!(n.id, node.ip);
     assert!(n.errors.is_empty(), "{}: {:?}", n.id, n.errors);
     assert_eq!(n.release_version.as_deref().map(|v| &v[..3]), Some("5.0"));
-    for v in ["settings", "system_properties", "caches", "thread_pools", "disk_usage", "local_read_latency", "clients"] {
+    for v in [
+        "settings",
+        "system_properties",
+        "caches",
+        "thread_pools",
+        "disk_usage",
+        "local_read_latency",
+        "clients",
+    ] {
         let table = format!("system_views.{v}");
-        assert!(n.collected.contains(&format!("cql:{table}")), "no {table}: {:?}", n.collected);
+        assert!(
+            n.collected.contains(&format!("cql:{table}")),
+            "no {table}: {:?}",
+            n.collected
+        );
     }
-    assert_eq!(m.options.get("tls").map(String::as_str), Some("true"), "{:?}", m.options);
-    assert_eq!(m.options.get("authenticated").map(String::as_str), Some("true"), "{:?}", m.options);
+    assert_eq!(
+        m.options.get("tls").map(String::as_str),
+        Some("true"),
+        "{:?}",
+        m.options
+    );
+    assert_eq!(
+        m.options.get("authenticated").map(String::as_str),
+        Some("true"),
+        "{:?}",
+        m.options
+    );
     let clients = rows(&a, &format!("nodes/{}/cql/system_views.clients.json", n.id));
     assert!(
-        clients.records().any(|r| r["username"] == ROLE && r["ssl_enabled"] == true),
+        clients
+            .records()
+            .any(|r| r["username"] == ROLE && r["ssl_enabled"] == true),
         "the node lists no TLS connection of {ROLE}: {:?}",
         clients.rows
     );
-    let settings = rows(&a, &format!("nodes/{}/cql/system_views.settings.json", n.id));
+    let settings = rows(
+        &a,
+        &format!("nodes/{}/cql/system_views.settings.json", n.id),
+    );
     assert!(
-        settings.records().any(|r| r["name"] == "authenticator" && r["value"].as_str().unwrap_or_default().contains("PasswordAuthenticator")),
+        settings.records().any(|r| r["name"] == "authenticator"
+            && r["value"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("PasswordAuthenticator")),
         "settings: {:?}",
         settings.rows.iter().take(5).collect::<Vec<_>>()
     );
@@ -244,7 +295,11 @@ fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     struct Clock<'a>(&'a str, Instant);
     impl Drop for Clock<'_> {
         fn drop(&mut self) {
-            eprintln!("security_live: {}: {:.2} s", self.0, self.1.elapsed().as_secs_f64());
+            eprintln!(
+                "security_live: {}: {:.2} s",
+                self.0,
+                self.1.elapsed().as_secs_f64()
+            );
         }
     }
     let _clock = Clock(name, Instant::now());
@@ -260,8 +315,20 @@ fn tls_and_password_from_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let snap = dir.path().join("env.snap");
         let out = run(
-            &["collect", "-c", &n.ip, "--tls", "--tls-ca", n.ca.to_str().unwrap(), "-u", ROLE,
-              "--interval", "0s", "-o", snap.to_str().unwrap()],
+            &[
+                "collect",
+                "-c",
+                &n.ip,
+                "--tls",
+                "--tls-ca",
+                n.ca.to_str().unwrap(),
+                "-u",
+                ROLE,
+                "--interval",
+                "0s",
+                "-o",
+                snap.to_str().unwrap(),
+            ],
             &[("CASSTUNE_PASSWORD", &s.password)],
         );
         assert_quiet_about(&out, &[&s.password]);
@@ -284,14 +351,29 @@ fn password_file_and_its_mode() {
             std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(mode)).unwrap();
             let snap = dir.path().join(format!("pw{mode:o}.snap"));
             let out = run(
-                &["collect", "-c", &n.ip, "--tls-ca", n.ca.to_str().unwrap(), "-u", ROLE,
-                  "--password-file", pw.to_str().unwrap(), "--interval", "0s", "-o", snap.to_str().unwrap()],
+                &[
+                    "collect",
+                    "-c",
+                    &n.ip,
+                    "--tls-ca",
+                    n.ca.to_str().unwrap(),
+                    "-u",
+                    ROLE,
+                    "--password-file",
+                    pw.to_str().unwrap(),
+                    "--interval",
+                    "0s",
+                    "-o",
+                    snap.to_str().unwrap(),
+                ],
                 &[],
             );
             assert_quiet_about(&out, &[&s.password]);
             assert_eq!(out.status.code(), Some(0), "mode {mode:o}: {}", text(&out));
             let err = String::from_utf8_lossy(&out.stderr);
-            let warning = err.lines().any(|l| l.contains("warning") && l.contains(pw.to_str().unwrap()) && l.contains("chmod 600"));
+            let warning = err.lines().any(|l| {
+                l.contains("warning") && l.contains(pw.to_str().unwrap()) && l.contains("chmod 600")
+            });
             assert_eq!(warning, warned, "mode {mode:o}: {}", text(&out));
             assert_full_snapshot(&snap, n);
         }
@@ -307,7 +389,14 @@ fn cqlshrc_with_credentials_file_and_ssl() {
     timed("cqlshrc_with_credentials_file_and_ssl", || {
         let dir = tempfile::tempdir().unwrap();
         let cred = dir.path().join("credentials");
-        std::fs::write(&cred, format!("[PlainTextAuthProvider]\nusername = {ROLE}\npassword = {}\n", s.password)).unwrap();
+        std::fs::write(
+            &cred,
+            format!(
+                "[PlainTextAuthProvider]\nusername = {ROLE}\npassword = {}\n",
+                s.password
+            ),
+        )
+        .unwrap();
         std::fs::set_permissions(&cred, std::fs::Permissions::from_mode(0o600)).unwrap();
         let rc = dir.path().join("cqlshrc");
         std::fs::write(
@@ -323,10 +412,25 @@ fn cqlshrc_with_credentials_file_and_ssl() {
         .unwrap();
         let snap = dir.path().join("rc.snap");
         // No -c, -u, password or --tls: all of it comes from cqlshrc and its credentials file.
-        let out = run(&["collect", "--cqlshrc", rc.to_str().unwrap(), "--interval", "0s", "-o", snap.to_str().unwrap()], &[]);
+        let out = run(
+            &[
+                "collect",
+                "--cqlshrc",
+                rc.to_str().unwrap(),
+                "--interval",
+                "0s",
+                "-o",
+                snap.to_str().unwrap(),
+            ],
+            &[],
+        );
         assert_quiet_about(&out, &[&s.password]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"), "{}", text(&out));
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("warning"),
+            "{}",
+            text(&out)
+        );
         assert_full_snapshot(&snap, n);
     });
 }
@@ -334,11 +438,22 @@ fn cqlshrc_with_credentials_file_and_ssl() {
 /// The `cannot connect` line of a failed collection: exactly one, short, naming the node.
 fn connect_error(o: &Output, node: &SecureNode) -> String {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    let lines: Vec<&str> = err.lines().filter(|l| l.contains("cannot connect")).collect();
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("cannot connect"))
+        .collect();
     assert_eq!(lines.len(), 1, "{}", text(o));
-    assert!(err.lines().count() <= 2, "a dump, not one line: {}", text(o));
+    assert!(
+        err.lines().count() <= 2,
+        "a dump, not one line: {}",
+        text(o)
+    );
     assert!(err.lines().all(|l| l.len() < 600), "{}", text(o));
-    assert!(lines[0].contains(&node.ip), "the node is not named: {}", text(o));
+    assert!(
+        lines[0].contains(&node.ip),
+        "the node is not named: {}",
+        text(o)
+    );
     lines[0].to_string()
 }
 
@@ -353,15 +468,34 @@ fn wrong_or_missing_credentials_are_one_line_errors() {
         let wrong = format!("wrongPw-{}", support::random_token());
         let t0 = Instant::now();
         let out = run(
-            &["collect", "-c", &n.ip, "--tls-ca", n.ca.to_str().unwrap(), "-u", ROLE, "--connect-timeout", "5s",
-              "--interval", "0s", "-o", snap.to_str().unwrap()],
+            &[
+                "collect",
+                "-c",
+                &n.ip,
+                "--tls-ca",
+                n.ca.to_str().unwrap(),
+                "-u",
+                ROLE,
+                "--connect-timeout",
+                "5s",
+                "--interval",
+                "0s",
+                "-o",
+                snap.to_str().unwrap(),
+            ],
             &[("CASSTUNE_PASSWORD", &wrong)],
         );
         let took = t0.elapsed();
-        eprintln!("security_live: wrong password refused in {:.2} s", took.as_secs_f64());
+        eprintln!(
+            "security_live: wrong password refused in {:.2} s",
+            took.as_secs_f64()
+        );
         assert_quiet_about(&out, &[&wrong, &s.password]);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-        assert!(took < Duration::from_secs(5), "not within the connect timeout: {took:?}");
+        assert!(
+            took < Duration::from_secs(5),
+            "not within the connect timeout: {took:?}"
+        );
         let line = connect_error(&out, n);
         assert!(line.to_lowercase().contains("authentication"), "{line}");
         assert!(line.contains(ROLE), "the user is not named: {line}");
@@ -369,13 +503,27 @@ fn wrong_or_missing_credentials_are_one_line_errors() {
 
         // No credentials at all for a node that requires them.
         let out = run(
-            &["collect", "-c", &n.ip, "--tls-ca", n.ca.to_str().unwrap(), "--connect-timeout", "5s",
-              "--interval", "0s", "-o", snap.to_str().unwrap()],
+            &[
+                "collect",
+                "-c",
+                &n.ip,
+                "--tls-ca",
+                n.ca.to_str().unwrap(),
+                "--connect-timeout",
+                "5s",
+                "--interval",
+                "0s",
+                "-o",
+                snap.to_str().unwrap(),
+            ],
             &[],
         );
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         let line = connect_error(&out, n);
-        assert!(line.to_lowercase().contains("authentication") && line.contains("--username"), "{line}");
+        assert!(
+            line.to_lowercase().contains("authentication") && line.contains("--username"),
+            "{line}"
+        );
     });
 }
 
@@ -384,30 +532,60 @@ fn untrusted_ca_is_a_tls_error_and_tls_insecure_connects() {
     let _g = serial();
     let s = setup();
     let n = s.node;
-    timed("untrusted_ca_is_a_tls_error_and_tls_insecure_connects", || {
-        let dir = tempfile::tempdir().unwrap();
-        let snap = dir.path().join("ca.snap");
-        let t0 = Instant::now();
-        let out = run(
-            &["collect", "-c", &n.ip, "--tls-ca", n.untrusted_ca.to_str().unwrap(), "-u", ROLE,
-              "--connect-timeout", "5s", "--interval", "0s", "-o", snap.to_str().unwrap()],
-            &[("CASSTUNE_PASSWORD", &s.password)],
-        );
-        assert_quiet_about(&out, &[&s.password]);
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
-        let line = connect_error(&out, n);
-        assert!(line.contains("TLS") && line.contains("certificate"), "{line}");
-        assert!(!snap.exists());
+    timed(
+        "untrusted_ca_is_a_tls_error_and_tls_insecure_connects",
+        || {
+            let dir = tempfile::tempdir().unwrap();
+            let snap = dir.path().join("ca.snap");
+            let t0 = Instant::now();
+            let out = run(
+                &[
+                    "collect",
+                    "-c",
+                    &n.ip,
+                    "--tls-ca",
+                    n.untrusted_ca.to_str().unwrap(),
+                    "-u",
+                    ROLE,
+                    "--connect-timeout",
+                    "5s",
+                    "--interval",
+                    "0s",
+                    "-o",
+                    snap.to_str().unwrap(),
+                ],
+                &[("CASSTUNE_PASSWORD", &s.password)],
+            );
+            assert_quiet_about(&out, &[&s.password]);
+            assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+            assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+            let line = connect_error(&out, n);
+            assert!(
+                line.contains("TLS") && line.contains("certificate"),
+                "{line}"
+            );
+            assert!(!snap.exists());
 
-        let out = run(
-            &["collect", "-c", &n.ip, "--tls-insecure", "-u", ROLE, "--interval", "0s", "-o", snap.to_str().unwrap()],
-            &[("CASSTUNE_PASSWORD", &s.password)],
-        );
-        assert_quiet_about(&out, &[&s.password]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        assert_full_snapshot(&snap, n);
-    });
+            let out = run(
+                &[
+                    "collect",
+                    "-c",
+                    &n.ip,
+                    "--tls-insecure",
+                    "-u",
+                    ROLE,
+                    "--interval",
+                    "0s",
+                    "-o",
+                    snap.to_str().unwrap(),
+                ],
+                &[("CASSTUNE_PASSWORD", &s.password)],
+            );
+            assert_quiet_about(&out, &[&s.password]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            assert_full_snapshot(&snap, n);
+        },
+    );
 }
 
 #[test]
@@ -415,22 +593,39 @@ fn plaintext_against_a_tls_only_node_is_a_one_line_error() {
     let _g = serial();
     let s = setup();
     let n = s.node;
-    timed("plaintext_against_a_tls_only_node_is_a_one_line_error", || {
-        let dir = tempfile::tempdir().unwrap();
-        let snap = dir.path().join("plain.snap");
-        let t0 = Instant::now();
-        let out = run(
-            &["collect", "-c", &n.ip, "-u", ROLE, "--connect-timeout", "5s", "--interval", "0s",
-              "-o", snap.to_str().unwrap()],
-            &[("CASSTUNE_PASSWORD", &s.password)],
-        );
-        assert_quiet_about(&out, &[&s.password]);
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
-        let line = connect_error(&out, n);
-        assert!(line.contains("--tls"), "no hint that the node may require TLS: {line}");
-        assert!(!snap.exists());
-    });
+    timed(
+        "plaintext_against_a_tls_only_node_is_a_one_line_error",
+        || {
+            let dir = tempfile::tempdir().unwrap();
+            let snap = dir.path().join("plain.snap");
+            let t0 = Instant::now();
+            let out = run(
+                &[
+                    "collect",
+                    "-c",
+                    &n.ip,
+                    "-u",
+                    ROLE,
+                    "--connect-timeout",
+                    "5s",
+                    "--interval",
+                    "0s",
+                    "-o",
+                    snap.to_str().unwrap(),
+                ],
+                &[("CASSTUNE_PASSWORD", &s.password)],
+            );
+            assert_quiet_about(&out, &[&s.password]);
+            assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+            assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+            let line = connect_error(&out, n);
+            assert!(
+                line.contains("--tls"),
+                "no hint that the node may require TLS: {line}"
+            );
+            assert!(!snap.exists());
+        },
+    );
 }
 
 #[test]
@@ -438,110 +633,196 @@ fn planted_secrets_reach_neither_the_snapshot_nor_any_report() {
     let _g = serial();
     let s = setup();
     let n = s.node;
-    timed("planted_secrets_reach_neither_the_snapshot_nor_any_report", || {
-        let jvm_secret = n.jvm_secret.clone().unwrap_or_else(|| {
-            panic!(
-                "the secure node runs without -D{}=… (started by hand?): stop it \
+    timed(
+        "planted_secrets_reach_neither_the_snapshot_nor_any_report",
+        || {
+            let jvm_secret = n.jvm_secret.clone().unwrap_or_else(|| {
+                panic!(
+                    "the secure node runs without -D{}=… (started by hand?): stop it \
                  (CASSTUNE_NET=1 scripts/cassandra.sh stop) and rerun",
-                support::SECURE_JVM_SECRET_PROPERTY
-            )
-        });
-        let secrets: Vec<&str> = vec![&s.password, &n.keystore_password, &n.truststore_password, &jvm_secret];
-        // The planted secrets really are where the collection reads.
-        let yaml = std::fs::read_to_string(n.conf_dir.join("cassandra.yaml")).unwrap();
-        assert!(yaml.contains(&n.keystore_password) && yaml.contains(&n.truststore_password));
+                    support::SECURE_JVM_SECRET_PROPERTY
+                )
+            });
+            let secrets: Vec<&str> = vec![
+                &s.password,
+                &n.keystore_password,
+                &n.truststore_password,
+                &jvm_secret,
+            ];
+            // The planted secrets really are where the collection reads.
+            let yaml = std::fs::read_to_string(n.conf_dir.join("cassandra.yaml")).unwrap();
+            assert!(yaml.contains(&n.keystore_password) && yaml.contains(&n.truststore_password));
 
-        let dir = tempfile::tempdir().unwrap();
-        let snap = dir.path().join("secrets.snap");
-        let conf = n.conf_dir.to_str().unwrap();
-        let metrics_port = n.metrics_port.to_string();
-        let out = run(
-            &["collect", "-c", &n.ip, "--tls-ca", n.ca.to_str().unwrap(), "-u", ROLE, "--config", conf,
-              "--metrics-port", &metrics_port, "--interval", "0s", "-o", snap.to_str().unwrap()],
-            &[("CASSTUNE_PASSWORD", &s.password)],
-        );
-        assert_quiet_about(&out, &secrets);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let a = assert_full_snapshot(&snap, n);
-        let node = &n.ip;
-        // Every source was collected: the files, the settings and properties, the scrape.
-        assert!(a.get(&format!("nodes/{node}/files/cassandra.yaml")).is_some(), "no --config file");
-        assert!(a.paths_under(&format!("nodes/{node}/metrics/scrape-")).count() >= 1, "no scrape");
-        let props = rows(&a, &format!("nodes/{node}/cql/system_views.system_properties.json"));
-        let planted = props
-            .records()
-            .find(|r| r["name"] == support::SECURE_JVM_SECRET_PROPERTY)
-            .unwrap_or_else(|| panic!("system_properties lists no {}", support::SECURE_JVM_SECRET_PROPERTY));
-        assert_eq!(planted["value"], "<redacted>");
+            let dir = tempfile::tempdir().unwrap();
+            let snap = dir.path().join("secrets.snap");
+            let conf = n.conf_dir.to_str().unwrap();
+            let metrics_port = n.metrics_port.to_string();
+            let out = run(
+                &[
+                    "collect",
+                    "-c",
+                    &n.ip,
+                    "--tls-ca",
+                    n.ca.to_str().unwrap(),
+                    "-u",
+                    ROLE,
+                    "--config",
+                    conf,
+                    "--metrics-port",
+                    &metrics_port,
+                    "--interval",
+                    "0s",
+                    "-o",
+                    snap.to_str().unwrap(),
+                ],
+                &[("CASSTUNE_PASSWORD", &s.password)],
+            );
+            assert_quiet_about(&out, &secrets);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            let a = assert_full_snapshot(&snap, n);
+            let node = &n.ip;
+            // Every source was collected: the files, the settings and properties, the scrape.
+            assert!(
+                a.get(&format!("nodes/{node}/files/cassandra.yaml"))
+                    .is_some(),
+                "no --config file"
+            );
+            assert!(
+                a.paths_under(&format!("nodes/{node}/metrics/scrape-"))
+                    .count()
+                    >= 1,
+                "no scrape"
+            );
+            let props = rows(
+                &a,
+                &format!("nodes/{node}/cql/system_views.system_properties.json"),
+            );
+            let planted = props
+                .records()
+                .find(|r| r["name"] == support::SECURE_JVM_SECRET_PROPERTY)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "system_properties lists no {}",
+                        support::SECURE_JVM_SECRET_PROPERTY
+                    )
+                });
+            assert_eq!(planted["value"], "<redacted>");
 
-        let phase = Instant::now();
-        let lap = |what: &str| eprintln!("security_live:   {what} at {:.1} s", phase.elapsed().as_secs_f64());
-        let bytes = std::fs::read(&snap).unwrap();
-        let tar = zstd::decode_all(&bytes[..]).expect("a zstd stream");
-        for secret in &secrets {
-            assert!(!contains(&tar, secret.as_bytes()), "a planted secret ({}…) is in the snapshot", &secret[..8]);
-        }
-        let tar_text = String::from_utf8_lossy(&tar);
-        // …though each place that held one was collected: yaml, settings, properties, and the
-        // traced CREATE/ALTER ROLE … PASSWORD in system_traces.
-        for name in ["keystore_password", "truststore_password", support::SECURE_JVM_SECRET_PROPERTY,
-                     &format!("ROLE {ROLE} WITH ")] {
-            assert!(tar_text.contains(name), "the snapshot has no {name:?} at all: was it collected?");
-        }
-
-        // Every report format of the snapshot, and of a live run with the same sources. All
-        // formats run before the assertions, so a failure lists every leaking output.
-        let formats = ["table", "json", "sarif", "github", "markdown", "html"];
-        let mut leaks = Vec::new();
-        let mut check = |what: String, out: &Output| {
-            assert!(matches!(out.status.code(), Some(0 | 1)), "{what}: {}", text(out));
-            assert!(!out.stdout.is_empty(), "{what} printed nothing");
+            let phase = Instant::now();
+            let lap = |what: &str| {
+                eprintln!(
+                    "security_live:   {what} at {:.1} s",
+                    phase.elapsed().as_secs_f64()
+                )
+            };
+            let bytes = std::fs::read(&snap).unwrap();
+            let tar = zstd::decode_all(&bytes[..]).expect("a zstd stream");
             for secret in &secrets {
-                if contains(&out.stdout, secret.as_bytes()) || contains(&out.stderr, secret.as_bytes()) {
-                    leaks.push(format!("{what} prints a planted secret ({}…)", &secret[..8]));
+                assert!(
+                    !contains(&tar, secret.as_bytes()),
+                    "a planted secret ({}…) is in the snapshot",
+                    &secret[..8]
+                );
+            }
+            let tar_text = String::from_utf8_lossy(&tar);
+            // …though each place that held one was collected: yaml, settings, properties, and the
+            // traced CREATE/ALTER ROLE … PASSWORD in system_traces.
+            for name in [
+                "keystore_password",
+                "truststore_password",
+                support::SECURE_JVM_SECRET_PROPERTY,
+                &format!("ROLE {ROLE} WITH "),
+            ] {
+                assert!(
+                    tar_text.contains(name),
+                    "the snapshot has no {name:?} at all: was it collected?"
+                );
+            }
+
+            // Every report format of the snapshot, and of a live run with the same sources. All
+            // formats run before the assertions, so a failure lists every leaking output.
+            let formats = ["table", "json", "sarif", "github", "markdown", "html"];
+            let mut leaks = Vec::new();
+            let mut check = |what: String, out: &Output| {
+                assert!(
+                    matches!(out.status.code(), Some(0 | 1)),
+                    "{what}: {}",
+                    text(out)
+                );
+                assert!(!out.stdout.is_empty(), "{what} printed nothing");
+                for secret in &secrets {
+                    if contains(&out.stdout, secret.as_bytes())
+                        || contains(&out.stderr, secret.as_bytes())
+                    {
+                        leaks.push(format!(
+                            "{what} prints a planted secret ({}…)",
+                            &secret[..8]
+                        ));
+                    }
+                }
+            };
+            for f in formats {
+                let out = run(&["analyze", snap.to_str().unwrap(), "--format", f], &[]);
+                check(format!("analyze SNAPSHOT --format {f}"), &out);
+            }
+            let live = |f: &str, save: Option<&Path>| {
+                // No --metrics-port: seven exporter scrapes at once outrun the 10 s timeout on a busy
+                // 2-core box, and the scrape is in the snapshot above.
+                let mut args = vec![
+                    "analyze",
+                    "-c",
+                    &n.ip,
+                    "--tls-ca",
+                    n.ca.to_str().unwrap(),
+                    "-u",
+                    ROLE,
+                    "--config",
+                    conf,
+                    "--interval",
+                    "0s",
+                    "--format",
+                    f,
+                ];
+                if let Some(p) = save {
+                    args.extend(["--save", p.to_str().unwrap()]);
+                }
+                run(&args, &[("CASSTUNE_PASSWORD", &s.password)])
+            };
+            lap("6 analyses of the snapshot done");
+            // The live runs mostly wait on the node: side by side they take a fraction of the time.
+            let saved = dir.path().join("live.snap");
+            let outs: Vec<(String, Output)> = std::thread::scope(|sc| {
+                let mut handles: Vec<_> = formats
+                    .iter()
+                    .map(|&f| {
+                        let live = &live;
+                        sc.spawn(move || (format!("live analyze --format {f}"), live(f, None)))
+                    })
+                    .collect();
+                handles.push(sc.spawn(|| {
+                    (
+                        "live analyze --format markdown --save FILE".to_string(),
+                        live("markdown", Some(&saved)),
+                    )
+                }));
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            lap("7 live analyses done");
+            for (what, out) in &outs {
+                check(what.clone(), out);
+            }
+            let tar = zstd::decode_all(&std::fs::read(&saved).unwrap()[..]).unwrap();
+            for secret in &secrets {
+                if contains(&tar, secret.as_bytes()) {
+                    leaks.push(format!(
+                        "analyze --save's snapshot holds a planted secret ({}…)",
+                        &secret[..8]
+                    ));
                 }
             }
-        };
-        for f in formats {
-            let out = run(&["analyze", snap.to_str().unwrap(), "--format", f], &[]);
-            check(format!("analyze SNAPSHOT --format {f}"), &out);
-        }
-        let live = |f: &str, save: Option<&Path>| {
-            // No --metrics-port: seven exporter scrapes at once outrun the 10 s timeout on a busy
-            // 2-core box, and the scrape is in the snapshot above.
-            let mut args = vec!["analyze", "-c", &n.ip, "--tls-ca", n.ca.to_str().unwrap(), "-u", ROLE, "--config", conf,
-                "--interval", "0s", "--format", f];
-            if let Some(p) = save {
-                args.extend(["--save", p.to_str().unwrap()]);
-            }
-            run(&args, &[("CASSTUNE_PASSWORD", &s.password)])
-        };
-        lap("6 analyses of the snapshot done");
-        // The live runs mostly wait on the node: side by side they take a fraction of the time.
-        let saved = dir.path().join("live.snap");
-        let outs: Vec<(String, Output)> = std::thread::scope(|sc| {
-            let mut handles: Vec<_> = formats
-                .iter()
-                .map(|&f| {
-                    let live = &live;
-                    sc.spawn(move || (format!("live analyze --format {f}"), live(f, None)))
-                })
-                .collect();
-            handles.push(sc.spawn(|| ("live analyze --format markdown --save FILE".to_string(), live("markdown", Some(&saved)))));
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        lap("7 live analyses done");
-        for (what, out) in &outs {
-            check(what.clone(), out);
-        }
-        let tar = zstd::decode_all(&std::fs::read(&saved).unwrap()[..]).unwrap();
-        for secret in &secrets {
-            if contains(&tar, secret.as_bytes()) {
-                leaks.push(format!("analyze --save's snapshot holds a planted secret ({}…)", &secret[..8]));
-            }
-        }
-        assert!(leaks.is_empty(), "{}", leaks.join("\n"));
-    });
+            assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+        },
+    );
 }
 
 /// A role that may only log in reads the cluster tables, system.local and the traces, but no
@@ -556,8 +837,19 @@ fn role_without_grants() {
         let dir = tempfile::tempdir().unwrap();
         let snap = dir.path().join("bare.snap");
         let out = run(
-            &["collect", "-c", &n.ip, "--tls-ca", n.ca.to_str().unwrap(), "-u", BARE_ROLE,
-              "--interval", "0s", "-o", snap.to_str().unwrap()],
+            &[
+                "collect",
+                "-c",
+                &n.ip,
+                "--tls-ca",
+                n.ca.to_str().unwrap(),
+                "-u",
+                BARE_ROLE,
+                "--interval",
+                "0s",
+                "-o",
+                snap.to_str().unwrap(),
+            ],
             &[("CASSTUNE_PASSWORD", &s.password)],
         );
         assert_quiet_about(&out, &[&s.password]);
@@ -566,7 +858,11 @@ fn role_without_grants() {
         assert!(a.manifest.errors.is_empty(), "{:?}", a.manifest.errors);
         let node = &a.manifest.nodes[0];
         for t in ["system.local", "system.size_estimates"] {
-            assert!(node.collected.contains(&format!("cql:{t}")), "{t}: {:?}", node.collected);
+            assert!(
+                node.collected.contains(&format!("cql:{t}")),
+                "{t}: {:?}",
+                node.collected
+            );
         }
         assert!(a.get("cluster/system_schema.tables.json").is_some());
         assert!(a.get("traces/sessions.json").is_some());

@@ -19,10 +19,10 @@ use casstune::catalog::Version;
 use casstune::collect::prometheus::{self, MAX_ERRORS};
 use casstune::engine::Engine;
 use casstune::lint::{FileKind, NodeInputs};
+use casstune::model::Snapshot;
 use casstune::model::config::{self, SourceFile};
 use casstune::model::jvm::JvmConfig;
 use casstune::model::units::{self, Dimension, Quantity, Unit};
-use casstune::model::Snapshot;
 use casstune::parse::{env_sh, jvm};
 use casstune::report::{self, Format, Report, Target};
 use casstune::snapshot::Archive;
@@ -48,7 +48,12 @@ pub fn units(data: &[u8]) {
             continue;
         };
         for &min in Unit::accepted(dim) {
-            for max in [None, Some(i32::MAX as u128), Some(u64::MAX as u128), Some(1)] {
+            for max in [
+                None,
+                Some(i32::MAX as u128),
+                Some(u64::MAX as u128),
+                Some(1),
+            ] {
                 if let Ok(b) = Quantity::parse_bounded(s, dim, min, max) {
                     assert_eq!(b, q, "bounded parse of {s:?} differs");
                 }
@@ -119,7 +124,12 @@ pub fn yaml(data: &[u8]) {
         let _ = config::raw_value(&e.key, &e.node);
         let _ = cfg.entry_for(&e.key);
         if let Some(s) = cfg.get(&e.key) {
-            let _ = (s.value.as_quantity(), s.value.as_i64(), s.value.as_str(), s.value.as_bool());
+            let _ = (
+                s.value.as_quantity(),
+                s.value.as_i64(),
+                s.value.as_str(),
+                s.value.as_bool(),
+            );
         }
     }
 }
@@ -170,7 +180,12 @@ pub fn jvm(data: &[u8]) {
     ] {
         let _ = cfg.size(flag);
     }
-    for name in ["UseG1GC", "UseConcMarkSweepGC", "MaxGCPauseMillis", "ParallelGCThreads"] {
+    for name in [
+        "UseG1GC",
+        "UseConcMarkSweepGC",
+        "MaxGCPauseMillis",
+        "ParallelGCThreads",
+    ] {
         let _ = cfg.bool_flag(name);
         let _ = cfg.value_flag(name);
     }
@@ -196,7 +211,11 @@ pub fn prometheus(data: &[u8]) {
     let exp = prometheus::parse(first);
     assert!(exp.errors.len() <= MAX_ERRORS);
     for e in &exp.errors {
-        assert!(e.line >= 1 && e.line <= exp.lines.max(1), "{e:?} of {} lines", exp.lines);
+        assert!(
+            e.line >= 1 && e.line <= exp.lines.max(1),
+            "{e:?} of {} lines",
+            exp.lines
+        );
         let _ = e.to_string();
     }
     let _ = exp.sample_count();

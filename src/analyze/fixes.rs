@@ -14,7 +14,8 @@ use crate::model::Snapshot;
 
 /// Writes the files and returns their paths, relative to `dir`.
 pub fn write(dir: &Path, snapshot: &Snapshot, findings: &[Finding]) -> anyhow::Result<Vec<String>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
     let mut written = Vec::new();
     let patch = crate::fix::patch(snapshot, findings);
     if !patch.is_empty() {
@@ -30,7 +31,12 @@ pub fn write(dir: &Path, snapshot: &Snapshot, findings: &[Finding]) -> anyhow::R
         put(dir, "fixes.cql", &cql, &mut written)?;
     }
     for (node, script) in os_scripts(findings) {
-        put(dir, &format!("os/{}.sh", file_safe(&node)), &script, &mut written)?;
+        put(
+            dir,
+            &format!("os/{}.sh", file_safe(&node)),
+            &script,
+            &mut written,
+        )?;
     }
     Ok(written)
 }
@@ -59,7 +65,10 @@ fn group_patches(patch: &str) -> Vec<(String, String)> {
             lines.next();
         }
         // nodes/<node>/files/<file in the conf dir>
-        let (node, file) = match path.strip_prefix("nodes/").and_then(|p| p.split_once("/files/")) {
+        let (node, file) = match path
+            .strip_prefix("nodes/")
+            .and_then(|p| p.split_once("/files/"))
+        {
             Some((n, f)) => (n.to_string(), f.to_string()),
             None => (String::new(), path.to_string()),
         };
@@ -81,7 +90,10 @@ fn group_patches(patch: &str) -> Vec<(String, String)> {
                 nodes.join(", ")
             );
             let _ = write!(text, "--- a/{file}\n+++ b/{file}\n{body}");
-            out.push((format!("{}.{}-of-{total}.patch", file_safe(&file), i + 1), text));
+            out.push((
+                format!("{}.{}-of-{total}.patch", file_safe(&file), i + 1),
+                text,
+            ));
         }
     }
     out
@@ -90,7 +102,8 @@ fn group_patches(patch: &str) -> Vec<(String, String)> {
 fn put(dir: &Path, rel: &str, text: &str, written: &mut Vec<String>) -> anyhow::Result<()> {
     let p = dir.join(rel);
     if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("{}: cannot create", parent.display()))?;
     }
     std::fs::write(&p, text).with_context(|| format!("{}: cannot write", p.display()))?;
     written.push(rel.to_string());
@@ -99,7 +112,13 @@ fn put(dir: &Path, rel: &str, text: &str, written: &mut Vec<String>) -> anyhow::
 
 fn file_safe(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -117,13 +136,25 @@ fn cql_script(findings: &[Finding]) -> String {
     let mut seen = std::collections::BTreeSet::new();
     for f in findings {
         for fix in &f.fixes {
-            let Fix::Cql { statement, safety, description } = fix else {
+            let Fix::Cql {
+                statement,
+                safety,
+                description,
+            } = fix
+            else {
                 continue;
             };
             if !seen.insert(statement.clone()) {
                 continue;
             }
-            let _ = writeln!(out, "-- {} {} ({}): {}", f.rule, f.subject, safety_note(*safety), f.message);
+            let _ = writeln!(
+                out,
+                "-- {} {} ({}): {}",
+                f.rule,
+                f.subject,
+                safety_note(*safety),
+                f.message
+            );
             let _ = writeln!(out, "-- {description}");
             let stmt = statement.trim_end().trim_end_matches(';');
             if *safety == Safety::DisplayOnly {
@@ -144,13 +175,24 @@ fn os_scripts(findings: &[Finding]) -> BTreeMap<String, String> {
     let mut by_node: BTreeMap<String, String> = BTreeMap::new();
     for f in findings {
         for fix in &f.fixes {
-            let Fix::Os { command, safety, description } = fix else {
+            let Fix::Os {
+                command,
+                safety,
+                description,
+            } = fix
+            else {
                 continue;
             };
             let s = by_node.entry(f.subject.clone()).or_insert_with(|| {
                 format!("#!/bin/sh\n# casstune: host fixes for {}; review, then run on that machine as root.\nset -e\n\n", f.subject)
             });
-            let _ = writeln!(s, "# {} ({}): {}\n# {description}", f.rule, safety_note(*safety), f.message);
+            let _ = writeln!(
+                s,
+                "# {} ({}): {}\n# {description}",
+                f.rule,
+                safety_note(*safety),
+                f.message
+            );
             if *safety == Safety::DisplayOnly {
                 for line in command.lines() {
                     let _ = writeln!(s, "# {line}");
@@ -190,20 +232,41 @@ mod tests {
 
     #[test]
     fn cql_statements_once_each_and_display_only_commented() {
-        let alter = Fix::Cql { statement: "ALTER TABLE a.b WITH gc_grace_seconds = 864000".into(), safety: Safety::Unsafe, description: "d".into() };
-        let create = Fix::Cql { statement: "CREATE TABLE a.c (k int PRIMARY KEY)".into(), safety: Safety::DisplayOnly, description: "d".into() };
-        let fs = vec![finding("X-1", "a.b", vec![alter.clone()]), finding("X-2", "a.b", vec![alter, create])];
+        let alter = Fix::Cql {
+            statement: "ALTER TABLE a.b WITH gc_grace_seconds = 864000".into(),
+            safety: Safety::Unsafe,
+            description: "d".into(),
+        };
+        let create = Fix::Cql {
+            statement: "CREATE TABLE a.c (k int PRIMARY KEY)".into(),
+            safety: Safety::DisplayOnly,
+            description: "d".into(),
+        };
+        let fs = vec![
+            finding("X-1", "a.b", vec![alter.clone()]),
+            finding("X-2", "a.b", vec![alter, create]),
+        ];
         let s = cql_script(&fs);
         assert_eq!(s.matches("ALTER TABLE a.b").count(), 1, "{s}");
-        assert!(s.contains("ALTER TABLE a.b WITH gc_grace_seconds = 864000;\n"), "{s}");
+        assert!(
+            s.contains("ALTER TABLE a.b WITH gc_grace_seconds = 864000;\n"),
+            "{s}"
+        );
         assert!(s.contains("-- CREATE TABLE a.c"), "{s}");
         assert!(s.contains("UNSAFE"), "{s}");
     }
 
     #[test]
     fn os_commands_grouped_per_node() {
-        let thp = Fix::Os { command: "echo never > /sys/kernel/mm/transparent_hugepage/enabled".into(), safety: Safety::Safe, description: "d".into() };
-        let fs = vec![finding("OS-1", "10.0.0.1", vec![thp.clone()]), finding("OS-1", "10.0.0.2", vec![thp])];
+        let thp = Fix::Os {
+            command: "echo never > /sys/kernel/mm/transparent_hugepage/enabled".into(),
+            safety: Safety::Safe,
+            description: "d".into(),
+        };
+        let fs = vec![
+            finding("OS-1", "10.0.0.1", vec![thp.clone()]),
+            finding("OS-1", "10.0.0.2", vec![thp]),
+        ];
         let m = os_scripts(&fs);
         assert_eq!(m.len(), 2);
         assert!(m["10.0.0.1"].starts_with("#!/bin/sh"));

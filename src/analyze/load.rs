@@ -14,7 +14,10 @@ use crate::collect::prometheus::scrape::node_metrics;
 use crate::lint::{self, FileKind, NodeInputs};
 use crate::model::config::{self, SourceFile};
 use crate::model::schema::{Column, Index, Keyspace, SizeEstimate, Table};
-use crate::model::{Cluster, Collection, HostFacts, LiveNode, Metrics, Node, Schema, Snapshot, TraceEvent, TraceSession};
+use crate::model::{
+    Cluster, Collection, HostFacts, LiveNode, Metrics, Node, Schema, Snapshot, TraceEvent,
+    TraceSession,
+};
 use crate::snapshot::{Archive, Record, Rows};
 
 /// Builds the model. `problems` lists what could not be used, each naming the member.
@@ -29,7 +32,10 @@ pub fn snapshot(archive: &Archive, problems: &mut Vec<String>) -> Snapshot {
 /// megabytes per scrape), so memory stays near the size of the model. The archive returned
 /// holds every other member (files, host facts, traces, `scrape.json`, …). The result is the
 /// one [`snapshot`] gives on [`Archive::read`].
-pub fn read(path: &std::path::Path, problems: &mut Vec<String>) -> anyhow::Result<(Archive, Snapshot)> {
+pub fn read(
+    path: &std::path::Path,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<(Archive, Snapshot)> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (tx, rx) = std::sync::mpsc::sync_channel::<NodeMembers>(1);
     let rx = std::sync::Mutex::new(rx);
@@ -69,7 +75,9 @@ pub fn read(path: &std::path::Path, problems: &mut Vec<String>) -> anyhow::Resul
         let snap = snapshot(&archive, problems);
         return Ok((archive, snap));
     }
-    let parsed = done.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let parsed = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let snap = snapshot_with(&archive, parsed, problems);
     Ok((archive, snap))
 }
@@ -118,8 +126,14 @@ impl NodeMembers {
     /// scrapes (no `scrape-0.prom` in UTF-8), so that it decides.
     fn metrics(&self) -> Option<(Metrics, Vec<String>)> {
         let first = std::str::from_utf8(self.scrapes.get(&0)?).ok()?;
-        let info = self.info.as_deref().and_then(|b| serde_json::from_slice::<ScrapeInfo>(b).ok());
-        let second = self.scrapes.get(&1).and_then(|b| std::str::from_utf8(b).ok());
+        let info = self
+            .info
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<ScrapeInfo>(b).ok());
+        let second = self
+            .scrapes
+            .get(&1)
+            .and_then(|b| std::str::from_utf8(b).ok());
         Some(scrape_metrics(first, second, info))
     }
 }
@@ -245,17 +259,30 @@ fn nodes(archive: &Archive, mut parsed: Parsed) -> Vec<Loaded> {
     let mut pre: Vec<Option<NodeParts>> = Vec::with_capacity(entries.len());
     for (i, e) in entries.iter().enumerate() {
         let again = entries[i + 1..].iter().any(|later| later.id == e.id);
-        pre.push(if again { parsed.get(&e.id).cloned() } else { parsed.remove(&e.id) });
+        pre.push(if again {
+            parsed.get(&e.id).cloned()
+        } else {
+            parsed.remove(&e.id)
+        });
     }
-    let pre: Vec<std::sync::Mutex<Option<NodeParts>>> = pre.into_iter().map(std::sync::Mutex::new).collect();
+    let pre: Vec<std::sync::Mutex<Option<NodeParts>>> =
+        pre.into_iter().map(std::sync::Mutex::new).collect();
     let load = |i: usize| {
         let entry = &entries[i];
         let mut p = Vec::new();
         let m = pre[i].lock().ok().and_then(|mut m| m.take());
-        let n = node(archive, &entry.id, entry.release_version.as_deref(), m, &mut p);
+        let n = node(
+            archive,
+            &entry.id,
+            entry.release_version.as_deref(),
+            m,
+            &mut p,
+        );
         (n, p)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(entries.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(entries.len());
     if threads <= 1 {
         return (0..entries.len()).map(load).collect();
     }
@@ -305,7 +332,10 @@ fn first_value<'a>(rows: &'a Rows, col: &str) -> Option<&'a str> {
 }
 
 fn s(r: &Record<'_>, k: &str) -> String {
-    r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    r.get(k)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn schema(archive: &Archive, problems: &mut Vec<String>) -> Schema {
@@ -331,7 +361,11 @@ fn schema(archive: &Archive, problems: &mut Vec<String>) -> Schema {
         });
     }
     for (member, is_view) in [("tables", false), ("views", true)] {
-        let Some(t_rows) = rows(archive, &format!("cluster/system_schema.{member}.json"), problems) else {
+        let Some(t_rows) = rows(
+            archive,
+            &format!("cluster/system_schema.{member}.json"),
+            problems,
+        ) else {
             continue;
         };
         let name_col = if is_view { "view_name" } else { "table_name" };
@@ -361,7 +395,10 @@ fn schema(archive: &Archive, problems: &mut Vec<String>) -> Schema {
                     kind: s(&r, "kind"),
                     position: r.get("position").and_then(|v| v.as_i64()).unwrap_or(-1),
                     data_type: s(&r, "type"),
-                    clustering_order: r.get("clustering_order").and_then(|v| v.as_str()).map(str::to_string),
+                    clustering_order: r
+                        .get("clustering_order")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string),
                 });
             }
         }
@@ -375,7 +412,13 @@ fn schema(archive: &Archive, problems: &mut Vec<String>) -> Schema {
                     options: r
                         .get("options")
                         .and_then(|v| v.as_object())
-                        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+                        .map(|o| {
+                            o.iter()
+                                .map(|(k, v)| {
+                                    (k.clone(), v.as_str().unwrap_or_default().to_string())
+                                })
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 });
             }
@@ -384,7 +427,12 @@ fn schema(archive: &Archive, problems: &mut Vec<String>) -> Schema {
     for k in &mut schema.keyspaces {
         k.tables.sort_by(|a, b| a.name.cmp(&b.name));
         for t in &mut k.tables {
-            t.columns.sort_by(|a, b| kind_rank(&a.kind).cmp(&kind_rank(&b.kind)).then(a.position.cmp(&b.position)).then(a.name.cmp(&b.name)));
+            t.columns.sort_by(|a, b| {
+                kind_rank(&a.kind)
+                    .cmp(&kind_rank(&b.kind))
+                    .then(a.position.cmp(&b.position))
+                    .then(a.name.cmp(&b.name))
+            });
         }
     }
     schema.keyspaces.sort_by(|a, b| a.name.cmp(&b.name));
@@ -412,15 +460,25 @@ fn table_mut<'a>(schema: &'a mut Schema, ks: &str, name: &str) -> Option<&'a mut
 
 /// `system.size_estimates` rows are per token range; sum them per table for this node.
 fn estimates(node: &Node, schema: &mut Schema) {
-    let Some(rows) = node.live.as_ref().and_then(|l| l.table("system.size_estimates")) else {
+    let Some(rows) = node
+        .live
+        .as_ref()
+        .and_then(|l| l.table("system.size_estimates"))
+    else {
         return;
     };
     let mut acc: BTreeMap<(String, String), SizeEstimate> = BTreeMap::new();
     let mut weighted: BTreeMap<(String, String), f64> = BTreeMap::new();
     for r in rows.records() {
         let key = (s(&r, "keyspace_name"), s(&r, "table_name"));
-        let p = r.get("partitions_count").and_then(|v| v.as_i64()).unwrap_or(0);
-        let m = r.get("mean_partition_size").and_then(|v| v.as_i64()).unwrap_or(0);
+        let p = r
+            .get("partitions_count")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        let m = r
+            .get("mean_partition_size")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
         let e = acc.entry(key.clone()).or_default();
         e.partitions += p;
         e.ranges += 1;
@@ -428,7 +486,8 @@ fn estimates(node: &Node, schema: &mut Schema) {
     }
     for ((ks, t), mut e) in acc {
         if e.partitions > 0 {
-            e.mean_partition_size = (weighted[&(ks.clone(), t.clone())] / e.partitions as f64).round() as i64;
+            e.mean_partition_size =
+                (weighted[&(ks.clone(), t.clone())] / e.partitions as f64).round() as i64;
         }
         if let Some(table) = table_mut(schema, &ks, &t) {
             table.estimates.insert(node.id.clone(), e);
@@ -440,14 +499,24 @@ fn estimates(node: &Node, schema: &mut Schema) {
 /// knows, with a problem saying so.
 fn version_of(id: &str, release: Option<&str>, problems: &mut Vec<String>) -> (Version, String) {
     let Some(r) = release else {
-        problems.push(format!("{id}: no release_version collected; assuming Cassandra 5.0"));
+        problems.push(format!(
+            "{id}: no release_version collected; assuming Cassandra 5.0"
+        ));
         return (Version::V5_0, "assumed (no release_version)".into());
     };
     match r.parse::<Version>() {
         Ok(v) => (v, format!("release_version {r}")),
         Err(_) => {
-            let major: u32 = r.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
-            let v = if major >= 5 { Version::V5_0 } else { Version::V3_11 };
+            let major: u32 = r
+                .split('.')
+                .next()
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0);
+            let v = if major >= 5 {
+                Version::V5_0
+            } else {
+                Version::V3_11
+            };
             problems.push(format!(
                 "{id}: Cassandra {r} is not a version casstune knows (3.11, 4.0, 4.1, 5.0); checked as {v}, so some findings may not apply"
             ));
@@ -473,7 +542,9 @@ fn node(
     match parsed_tables {
         Some(list) => {
             for (path, r) in list {
-                let name = path[cql_prefix.len()..].trim_end_matches(".json").to_string();
+                let name = path[cql_prefix.len()..]
+                    .trim_end_matches(".json")
+                    .to_string();
                 match r {
                     Ok(r) => {
                         tables.insert(name, r);
@@ -484,7 +555,9 @@ fn node(
         }
         None => {
             for path in archive.paths_under(&cql_prefix) {
-                let name = path[cql_prefix.len()..].trim_end_matches(".json").to_string();
+                let name = path[cql_prefix.len()..]
+                    .trim_end_matches(".json")
+                    .to_string();
                 if let Some(r) = rows(archive, path, problems) {
                     tables.insert(name, compact(r));
                 }
@@ -492,9 +565,12 @@ fn node(
         }
     }
     let entry = archive.manifest.nodes.iter().find(|n| n.id == id)?;
-    let release = release
-        .map(str::to_string)
-        .or_else(|| tables.get("system.local").and_then(|r| first_value(r, "release_version")).map(str::to_string));
+    let release = release.map(str::to_string).or_else(|| {
+        tables
+            .get("system.local")
+            .and_then(|r| first_value(r, "release_version"))
+            .map(str::to_string)
+    });
     let (version, version_source) = version_of(id, release.as_deref(), problems);
     let host = host_facts(archive, &format!("{prefix}host.json"), problems);
     let metrics = match scraped {
@@ -568,7 +644,10 @@ fn host_facts(archive: &Archive, path: &str, problems: &mut Vec<String>) -> Host
 fn metrics(archive: &Archive, id: &str, problems: &mut Vec<String>) -> Metrics {
     let dir = format!("nodes/{id}/metrics/");
     if let Some(first) = archive.get_text(&format!("{dir}scrape-0.prom")) {
-        let info: Option<ScrapeInfo> = archive.get_json(&format!("{dir}scrape.json")).ok().flatten();
+        let info: Option<ScrapeInfo> = archive
+            .get_json(&format!("{dir}scrape.json"))
+            .ok()
+            .flatten();
         let second = archive.get_text(&format!("{dir}scrape-1.prom"));
         let (m, p) = scrape_metrics(first, second, info);
         problems.extend(p.into_iter().map(|p| format!("{id}: metrics: {p}")));
@@ -587,9 +666,15 @@ fn metrics(archive: &Archive, id: &str, problems: &mut Vec<String>) -> Metrics {
 
 /// A node's metrics from its first and second scrape; the second counts (for rates) only
 /// when `scrape.json` tells how far apart they were taken.
-fn scrape_metrics(first: &str, second: Option<&str>, info: Option<ScrapeInfo>) -> (Metrics, Vec<String>) {
+fn scrape_metrics(
+    first: &str,
+    second: Option<&str>,
+    info: Option<ScrapeInfo>,
+) -> (Metrics, Vec<String>) {
     let seconds = info.as_ref().and_then(|i| {
-        let mid = |t: &crate::collect::metrics::ScrapeTiming| t.taken_at_unix_ms as f64 + t.elapsed_ms as f64 / 2.0;
+        let mid = |t: &crate::collect::metrics::ScrapeTiming| {
+            t.taken_at_unix_ms as f64 + t.elapsed_ms as f64 / 2.0
+        };
         Some((mid(i.scrapes.get(1)?) - mid(i.scrapes.first()?)) / 1000.0)
     });
     let (mut m, p) = node_metrics(first, second.zip(seconds));
@@ -600,13 +685,20 @@ fn scrape_metrics(first: &str, second: Option<&str>, info: Option<ScrapeInfo>) -
 /// A live node without config files: its running settings (`system_views.settings`) written
 /// as the cassandra.yaml they amount to, so the config rules read them the same way.
 /// Findings point at `system_views.settings@<node>`; no file diff can come from it.
-fn config_from_settings(id: &str, rows: &Rows, version: Version, problems: &mut Vec<String>) -> config::YamlConfig {
+fn config_from_settings(
+    id: &str,
+    rows: &Rows,
+    version: Version,
+    problems: &mut Vec<String>,
+) -> config::YamlConfig {
     let text = settings_yaml(rows, version);
     let path = format!("system_views.settings@{id}");
     let mut cfg = match config::parse_root(&path, &text) {
         Ok(root) => config::YamlConfig::interpret(SourceFile { path, text }, &root, version),
         Err(e) => {
-            problems.push(format!("{id}: settings could not be read as configuration: {e}"));
+            problems.push(format!(
+                "{id}: settings could not be read as configuration: {e}"
+            ));
             let empty = "{}\n".to_string();
             let root = config::parse_root(&path, &empty).expect("an empty mapping parses");
             config::YamlConfig::interpret(SourceFile { path, text: empty }, &root, version)
@@ -622,7 +714,9 @@ fn config_from_settings(id: &str, rows: &Rows, version: Version, problems: &mut 
 /// newer releases); those would read as a file setting both names. Map values are left out.
 pub fn settings_yaml(rows: &Rows, version: Version) -> String {
     let catalog = crate::catalog::Catalog::get(version);
-    let mut out = String::from("# Rebuilt by casstune from system_views.settings (the node's running values).\n");
+    let mut out = String::from(
+        "# Rebuilt by casstune from system_views.settings (the node's running values).\n",
+    );
     let mut seen = std::collections::BTreeSet::new();
     for r in rows.records() {
         let name = s(&r, "name");
@@ -643,9 +737,11 @@ pub fn settings_yaml(rows: &Rows, version: Version) -> String {
 
 fn yaml_scalar(v: &str) -> String {
     let plain = !v.is_empty()
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || "_-./:".contains(c))
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:".contains(c))
         && !v.starts_with(['-', ':', '.']);
-    let flow_list = v.starts_with('[') && v.ends_with(']') && !v.contains(['{', '}', '#', '\'', '"']);
+    let flow_list =
+        v.starts_with('[') && v.ends_with(']') && !v.contains(['{', '}', '#', '\'', '"']);
     if plain || flow_list {
         v.to_string()
     } else {
@@ -655,13 +751,21 @@ fn yaml_scalar(v: &str) -> String {
 
 fn traces(archive: &Archive, problems: &mut Vec<String>) -> Vec<TraceSession> {
     let mut out = Vec::new();
-    let probes: Vec<Value> = archive.get_json("traces/probes.json").ok().flatten().unwrap_or_default();
+    let probes: Vec<Value> = archive
+        .get_json("traces/probes.json")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let probe_of: BTreeMap<String, String> = probes
         .iter()
         .filter_map(|p| {
             Some((
                 p.get("session_id")?.as_str()?.to_string(),
-                format!("{}.{}", p.get("keyspace")?.as_str()?, p.get("table")?.as_str()?),
+                format!(
+                    "{}.{}",
+                    p.get("keyspace")?.as_str()?,
+                    p.get("table")?.as_str()?
+                ),
             ))
         })
         .collect();
@@ -675,12 +779,15 @@ fn traces(archive: &Archive, problems: &mut Vec<String>) -> Vec<TraceSession> {
         let erows = rows(archive, events, problems).unwrap_or_default();
         let mut by_session: BTreeMap<String, Vec<TraceEvent>> = BTreeMap::new();
         for r in erows.records() {
-            by_session.entry(s(&r, "session_id")).or_default().push(TraceEvent {
-                activity: s(&r, "activity"),
-                source: r.get("source").and_then(|v| v.as_str()).map(str::to_string),
-                source_elapsed_us: r.get("source_elapsed").and_then(|v| v.as_i64()),
-                thread: r.get("thread").and_then(|v| v.as_str()).map(str::to_string),
-            });
+            by_session
+                .entry(s(&r, "session_id"))
+                .or_default()
+                .push(TraceEvent {
+                    activity: s(&r, "activity"),
+                    source: r.get("source").and_then(|v| v.as_str()).map(str::to_string),
+                    source_elapsed_us: r.get("source_elapsed").and_then(|v| v.as_i64()),
+                    thread: r.get("thread").and_then(|v| v.as_str()).map(str::to_string),
+                });
         }
         for r in srows.records() {
             let id = s(&r, "session_id");
@@ -697,7 +804,11 @@ fn traces(archive: &Archive, problems: &mut Vec<String>) -> Vec<TraceSession> {
                 parameters: r
                     .get("parameters")
                     .and_then(|v| v.as_object())
-                    .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+                    .map(|o| {
+                        o.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 started_at_ms: r.get("started_at").and_then(|v| v.as_i64()),
                 probe_of: probe_of.get(&id).cloned(),
@@ -706,7 +817,11 @@ fn traces(archive: &Archive, problems: &mut Vec<String>) -> Vec<TraceSession> {
             });
         }
     }
-    out.sort_by(|a, b| b.started_at_ms.cmp(&a.started_at_ms).then(a.session_id.cmp(&b.session_id)));
+    out.sort_by(|a, b| {
+        b.started_at_ms
+            .cmp(&a.started_at_ms)
+            .then(a.session_id.cmp(&b.session_id))
+    });
     out
 }
 
@@ -745,14 +860,20 @@ mod tests {
             let mut p1 = Vec::new();
             let expected = snapshot(&whole, &mut p1);
             let mut p2 = Vec::new();
-            let (streamed, got) = read(&f, &mut p2).unwrap_or_else(|e| panic!("{}: {e:#}", f.display()));
+            let (streamed, got) =
+                read(&f, &mut p2).unwrap_or_else(|e| panic!("{}: {e:#}", f.display()));
             assert_eq!(p1, p2, "{}", f.display());
             assert_eq!(model_json(&expected), model_json(&got), "{}", f.display());
-            assert!(!got.nodes.is_empty() && got.nodes.iter().any(|n| !n.metrics.is_empty()), "{}", f.display());
+            assert!(
+                !got.nodes.is_empty() && got.nodes.iter().any(|n| !n.metrics.is_empty()),
+                "{}",
+                f.display()
+            );
             // Everything but the parsed members is still there.
             for (path, bytes) in whole.members() {
                 let parsed = path.starts_with("nodes/")
-                    && (path.contains("/cql/") || (path.contains("/metrics/scrape-") && path.ends_with(".prom")));
+                    && (path.contains("/cql/")
+                        || (path.contains("/metrics/scrape-") && path.ends_with(".prom")));
                 assert_eq!(streamed.get(path).is_none(), parsed, "{path}");
                 if !parsed {
                     assert_eq!(streamed.get(path), Some(bytes), "{path}");
@@ -780,7 +901,8 @@ mod tests {
         };
         put("manifest.json", &manifest);
         let mut members: Vec<(&str, &[u8])> = whole.members().collect();
-        members.sort_by_key(|(p, _)| (p.rsplit('/').next().unwrap_or(p).to_string(), p.to_string()));
+        members
+            .sort_by_key(|(p, _)| (p.rsplit('/').next().unwrap_or(p).to_string(), p.to_string()));
         for (path, bytes) in members {
             put(path, bytes);
         }
@@ -795,7 +917,10 @@ mod tests {
         let (archive, got) = read(&file, &mut p2).expect("reversed archive reads");
         assert_eq!(p1, p2);
         assert_eq!(model_json(&expected), model_json(&got));
-        assert!(archive.members().any(|(p, _)| p.ends_with(".prom")), "the fallback keeps every member");
+        assert!(
+            archive.members().any(|(p, _)| p.ends_with(".prom")),
+            "the fallback keeps every member"
+        );
     }
 
     #[test]
@@ -816,15 +941,23 @@ mod tests {
                     };
                     for col in rows.columns.iter().chain([&"no_such_column".to_string()]) {
                         let scan = rows.records().find_map(|r| {
-                            (r.get("keyspace_name")?.as_str()? == ks && r.get("table_name")?.as_str()? == tn)
+                            (r.get("keyspace_name")?.as_str()? == ks
+                                && r.get("table_name")?.as_str()? == tn)
                                 .then(|| r.get(col.as_str())?.as_f64())
                                 .flatten()
                         });
-                        assert_eq!(live.table_value(name, ks, tn, col), scan, "{name} {ks}.{tn} {col}");
+                        assert_eq!(
+                            live.table_value(name, ks, tn, col),
+                            scan,
+                            "{name} {ks}.{tn} {col}"
+                        );
                         checked += 1;
                     }
                 }
-                assert_eq!(live.table_value(name, "no_such_keyspace", "t", "count"), None);
+                assert_eq!(
+                    live.table_value(name, "no_such_keyspace", "t", "count"),
+                    None
+                );
             }
         }
         assert!(checked > 1000, "{checked}");
@@ -837,7 +970,10 @@ mod tests {
             columns: vec!["name".into(), "value".into()],
             rows: vec![
                 vec!["concurrent_reads".into(), "32".into()],
-                vec!["data_file_directories".into(), "[/var/lib/cassandra/data]".into()],
+                vec![
+                    "data_file_directories".into(),
+                    "[/var/lib/cassandra/data]".into(),
+                ],
                 vec!["cluster_name".into(), "Test Cluster: 'prod'".into()],
                 vec!["client_encryption_options.enabled".into(), "false".into()],
                 vec!["audit_logging_options_enabled".into(), "false".into()],
@@ -849,8 +985,14 @@ mod tests {
         };
         let y = settings_yaml(&rows, Version::V5_0);
         assert!(y.contains("concurrent_reads: 32\n"), "{y}");
-        assert!(y.contains("data_file_directories: [/var/lib/cassandra/data]\n"), "{y}");
-        assert!(y.contains("cluster_name: 'Test Cluster: ''prod'''\n"), "{y}");
+        assert!(
+            y.contains("data_file_directories: [/var/lib/cassandra/data]\n"),
+            "{y}"
+        );
+        assert!(
+            y.contains("cluster_name: 'Test Cluster: ''prod'''\n"),
+            "{y}"
+        );
         assert!(!y.contains("client_encryption_options"), "{y}");
         assert!(!y.contains("audit_logging"), "{y}");
         assert!(!y.contains("_in_kb"), "{y}");

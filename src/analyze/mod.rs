@@ -45,7 +45,10 @@ pub fn run(archive: &Archive, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeRu
 /// [`run`] on a snapshot file, read with [`load::read`]: each node's scrapes and rows are
 /// parsed while the file is decompressed and their raw bytes dropped, so a fleet's snapshot
 /// never sits whole in memory. Same result as [`run`] on [`Archive::read`].
-pub fn run_file(path: &std::path::Path, opts: &AnalyzeOptions) -> anyhow::Result<(Archive, AnalyzeRun)> {
+pub fn run_file(
+    path: &std::path::Path,
+    opts: &AnalyzeOptions,
+) -> anyhow::Result<(Archive, AnalyzeRun)> {
     let mut problems = Vec::new();
     let (archive, snapshot) = load::read(path, &mut problems)?;
     let run = run_model(&archive, snapshot, problems, opts)?;
@@ -71,7 +74,8 @@ fn run_model(
     let mut notes = Vec::new();
     if let Some(p) = &opts.fix_diff {
         let patch = crate::fix::patch(&snapshot, &findings);
-        std::fs::write(p, &patch).with_context(|| format!("{}: cannot write the patch", p.display()))?;
+        std::fs::write(p, &patch)
+            .with_context(|| format!("{}: cannot write the patch", p.display()))?;
         notes.push(if patch.is_empty() {
             format!(
                 "no file-editing fixes (a snapshot without --config files has none); wrote an empty patch to {}",
@@ -86,7 +90,11 @@ fn run_model(
         notes.push(if files.is_empty() {
             format!("no fixes to write to {}", dir.display())
         } else {
-            format!("wrote {} to {} (review them; casstune applies nothing)", files.join(", "), dir.display())
+            format!(
+                "wrote {} to {} (review them; casstune applies nothing)",
+                files.join(", "),
+                dir.display()
+            )
         });
     }
     let targets = targets(&snapshot);
@@ -97,7 +105,10 @@ fn run_model(
         findings: &findings,
         not_checked: &not_checked,
         targets: &targets,
-        rules: ids.iter().filter_map(|id| engine.rule(id).map(|r| &r.meta)).collect(),
+        rules: ids
+            .iter()
+            .filter_map(|id| engine.rule(id).map(|r| &r.meta))
+            .collect(),
         suppressed: 0,
         baselined: 0,
         color: opts.color,

@@ -143,8 +143,10 @@ fn read_credentials(path: &Path, rc: &mut Cqlshrc) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            rc.warnings
-                .push(format!("{}: cannot read credentials file: {e}", path.display()));
+            rc.warnings.push(format!(
+                "{}: cannot read credentials file: {e}",
+                path.display()
+            ));
             return;
         }
     };

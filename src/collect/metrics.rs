@@ -49,7 +49,11 @@ fn targets(opts: &CollectOptions, archive: &Archive) -> Vec<(String, String)> {
     if let Some(port) = opts.metrics_port {
         for n in &archive.manifest.nodes {
             let ip = n.id.rsplit_once(':').map_or(n.id.as_str(), |(h, _)| h);
-            let host = if ip.contains(':') { format!("[{ip}]") } else { ip.to_string() };
+            let host = if ip.contains(':') {
+                format!("[{ip}]")
+            } else {
+                ip.to_string()
+            };
             let url = format!("http://{host}:{port}{}", opts.metrics_path);
             if !out.iter().any(|(_, u)| *u == url) {
                 out.push((n.id.clone(), url));
@@ -91,12 +95,21 @@ pub async fn collect(opts: &CollectOptions, reporter: &dyn Reporter, archive: &m
         }
     }
     if let Some(server) = &opts.prometheus_server {
-        reporter.phase(&format!("querying Prometheus at {server} over {:.0?}", opts.window));
+        reporter.phase(&format!(
+            "querying Prometheus at {server} over {:.0?}",
+            opts.window
+        ));
         server_metrics(opts, server, archive).await;
     }
 }
 
-fn store_scrapes(archive: &mut Archive, id: &str, url: &str, first: ScrapeText, second: Option<ScrapeText>) {
+fn store_scrapes(
+    archive: &mut Archive,
+    id: &str,
+    url: &str,
+    first: ScrapeText,
+    second: Option<ScrapeText>,
+) {
     let mut info = ScrapeInfo {
         url: url.to_string(),
         scrapes: Vec::new(),
@@ -110,7 +123,10 @@ fn store_scrapes(archive: &mut Archive, id: &str, url: &str, first: ScrapeText, 
             taken_at_unix_ms: s.taken_at_unix_ms as u64,
             elapsed_ms: s.elapsed_ms,
         });
-        archive.put(format!("nodes/{id}/metrics/scrape-{i}.prom"), s.text.into_bytes());
+        archive.put(
+            format!("nodes/{id}/metrics/scrape-{i}.prom"),
+            s.text.into_bytes(),
+        );
     }
     archive.put_json(format!("nodes/{id}/metrics/scrape.json"), &info);
     let e = archive.node_entry(id);
@@ -137,13 +153,26 @@ async fn server_metrics(opts: &CollectOptions, server: &str, archive: &mut Archi
             return;
         }
     };
-    let r = promql::collect(&client, server, opts.window, opts.prometheus_selector.as_deref(), timeout).await;
+    let r = promql::collect(
+        &client,
+        server,
+        opts.window,
+        opts.prometheus_selector.as_deref(),
+        timeout,
+    )
+    .await;
     for (name, json) in &r.raw {
         let name = name.trim_start_matches('/');
-        archive.put(format!("prometheus-server/{name}"), json.clone().into_bytes());
+        archive.put(
+            format!("prometheus-server/{name}"),
+            json.clone().into_bytes(),
+        );
     }
     for (instance, metrics) in &r.per_instance {
-        archive.put_json(format!("prometheus-server/metrics/{instance}.json"), metrics);
+        archive.put_json(
+            format!("prometheus-server/metrics/{instance}.json"),
+            metrics,
+        );
         archive
             .node_entry(instance)
             .collected
@@ -168,7 +197,10 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        assert_eq!(url_host("http://10.0.0.5:9404/metrics").as_deref(), Some("10.0.0.5"));
+        assert_eq!(
+            url_host("http://10.0.0.5:9404/metrics").as_deref(),
+            Some("10.0.0.5")
+        );
         assert_eq!(url_host("https://[::1]:9404/m").as_deref(), Some("::1"));
         assert_eq!(url_host("http://u:p@db1/metrics").as_deref(), Some("db1"));
         assert_eq!(url_host("http:///x"), None);

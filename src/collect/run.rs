@@ -114,7 +114,12 @@ async fn collect_async(opts: &CollectOptions, reporter: &dyn Reporter, archive: 
 
 /// Node ids known so far (from CQL), or the ones named by per-node flags.
 fn node_ids(archive: &Archive) -> Vec<String> {
-    archive.manifest.nodes.iter().map(|n| n.id.clone()).collect()
+    archive
+        .manifest
+        .nodes
+        .iter()
+        .map(|n| n.id.clone())
+        .collect()
 }
 
 /// Config files from `--config`, copied per node as `nodes/<id>/files/<name>`.
@@ -145,9 +150,15 @@ fn files(opts: &CollectOptions, archive: &mut Archive) {
         }
         for id in &targets {
             for (path, text) in &texts {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 archive.put(format!("nodes/{id}/files/{name}"), text.as_bytes().to_vec());
-                archive.node_entry(id).collected.push(format!("file:{}", path.display()));
+                archive
+                    .node_entry(id)
+                    .collected
+                    .push(format!("file:{}", path.display()));
             }
             for e in &errors {
                 archive.node_entry(id).errors.push(SourceError {
@@ -171,8 +182,14 @@ fn hosts(opts: &CollectOptions, archive: &mut Archive) {
             .and_then(|t| host::from_json(&t, path));
         match (node, facts) {
             (Some(id), Ok(f)) => {
-                archive.put(format!("nodes/{id}/host.json"), host::to_json(&f).into_bytes());
-                archive.node_entry(id).collected.push(format!("host:{}", path.display()));
+                archive.put(
+                    format!("nodes/{id}/host.json"),
+                    host::to_json(&f).into_bytes(),
+                );
+                archive
+                    .node_entry(id)
+                    .collected
+                    .push(format!("host:{}", path.display()));
                 done.push(id.clone());
             }
             (None, Ok(f)) => shared.push((path.clone(), f)),
@@ -191,11 +208,20 @@ fn hosts(opts: &CollectOptions, archive: &mut Archive) {
             continue;
         }
         if let Some((path, f)) = shared.first() {
-            archive.put(format!("nodes/{id}/host.json"), host::to_json(f).into_bytes());
-            archive.node_entry(id).collected.push(format!("host:{}", path.display()));
+            archive.put(
+                format!("nodes/{id}/host.json"),
+                host::to_json(f).into_bytes(),
+            );
+            archive
+                .node_entry(id)
+                .collected
+                .push(format!("host:{}", path.display()));
         } else if opts.local_host && is_local(id) {
             let f = host::gather(&local_host_options(archive, id));
-            archive.put(format!("nodes/{id}/host.json"), host::to_json(&f).into_bytes());
+            archive.put(
+                format!("nodes/{id}/host.json"),
+                host::to_json(&f).into_bytes(),
+            );
             archive.node_entry(id).collected.push("host:local".into());
         }
     }
@@ -210,7 +236,9 @@ fn local_host_options(archive: &Archive, id: &str) -> host::HostOptions {
         commitlog_dir: None,
         pid: None,
     };
-    let Ok(Some(rows)) = archive.get_json::<Rows>(&format!("nodes/{id}/cql/system_views.settings.json")) else {
+    let Ok(Some(rows)) =
+        archive.get_json::<Rows>(&format!("nodes/{id}/cql/system_views.settings.json"))
+    else {
         return o;
     };
     for r in rows.records() {
@@ -226,7 +254,9 @@ fn local_host_options(archive: &Archive, id: &str) -> host::HostOptions {
                     .map(PathBuf::from)
                     .collect();
             }
-            "commitlog_directory" if !value.is_empty() => o.commitlog_dir = Some(PathBuf::from(value)),
+            "commitlog_directory" if !value.is_empty() => {
+                o.commitlog_dir = Some(PathBuf::from(value))
+            }
             _ => {}
         }
     }
@@ -235,7 +265,9 @@ fn local_host_options(archive: &Archive, id: &str) -> host::HostOptions {
 
 /// True when the node's address belongs to this machine (binding to it succeeds).
 pub fn is_local(id: &str) -> bool {
-    let ip = id.rsplit_once(':').map_or(id, |(h, p)| if p.parse::<u16>().is_ok() { h } else { id });
+    let ip = id
+        .rsplit_once(':')
+        .map_or(id, |(h, p)| if p.parse::<u16>().is_ok() { h } else { id });
     let Ok(ip) = ip.trim_matches(['[', ']']).parse::<IpAddr>() else {
         return id == "local";
     };

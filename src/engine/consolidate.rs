@@ -34,7 +34,8 @@ pub fn consolidate(findings: Vec<Finding>) -> Vec<Finding> {
                 for fix in f.fixes {
                     // Host commands belong to the host they were written for
                     // (--diff-dir writes them per subject).
-                    let other_host = matches!(fix, super::Fix::Os { .. }) && f.subject != keeper.subject;
+                    let other_host =
+                        matches!(fix, super::Fix::Os { .. }) && f.subject != keeper.subject;
                     if !other_host && !keeper.fixes.contains(&fix) {
                         keeper.fixes.push(fix);
                     }
@@ -84,24 +85,62 @@ mod tests {
     #[test]
     fn same_topic_folds_into_the_best_ranked_and_keeps_everything() {
         let mut all = vec![
-            f("PART-002", "n1", Severity::Warning, Some("tombstones:ks.t"), "a"),
-            f("TRC-003", "ks.t", Severity::Error, Some("tombstones:ks.t"), "b"),
-            f("PART-002", "n2", Severity::Warning, Some("tombstones:ks.t"), "a"),
-            f("PART-002", "n1", Severity::Warning, Some("tombstones:ks.u"), "a"),
+            f(
+                "PART-002",
+                "n1",
+                Severity::Warning,
+                Some("tombstones:ks.t"),
+                "a",
+            ),
+            f(
+                "TRC-003",
+                "ks.t",
+                Severity::Error,
+                Some("tombstones:ks.t"),
+                "b",
+            ),
+            f(
+                "PART-002",
+                "n2",
+                Severity::Warning,
+                Some("tombstones:ks.t"),
+                "a",
+            ),
+            f(
+                "PART-002",
+                "n1",
+                Severity::Warning,
+                Some("tombstones:ks.u"),
+                "a",
+            ),
             f("CFG-001", "n1", Severity::Info, None, "c"),
         ];
         rank(&mut all);
         let out = consolidate(all);
-        let rules: Vec<_> = out.iter().map(|f| (f.rule.as_str(), f.subject.as_str())).collect();
-        assert_eq!(rules, [("TRC-003", "ks.t"), ("PART-002", "n1"), ("CFG-001", "n1")]);
-        let also: Vec<_> = out[0].also.iter().map(|r| (r.rule.as_str(), r.subject.as_str())).collect();
+        let rules: Vec<_> = out
+            .iter()
+            .map(|f| (f.rule.as_str(), f.subject.as_str()))
+            .collect();
+        assert_eq!(
+            rules,
+            [("TRC-003", "ks.t"), ("PART-002", "n1"), ("CFG-001", "n1")]
+        );
+        let also: Vec<_> = out[0]
+            .also
+            .iter()
+            .map(|r| (r.rule.as_str(), r.subject.as_str()))
+            .collect();
         assert_eq!(also, [("PART-002", "n1"), ("PART-002", "n2")]);
         // The keeper's fix first, the folded one's once.
         assert_eq!(out[0].fixes.len(), 2);
         assert!(out[1].also.is_empty());
         // A host command stays with its host.
         let mut host = f("OS-001", "n1", Severity::Warning, Some("x"), "");
-        host.fixes = vec![Fix::Os { command: "sysctl".into(), safety: Safety::Safe, description: String::new() }];
+        host.fixes = vec![Fix::Os {
+            command: "sysctl".into(),
+            safety: Safety::Safe,
+            description: String::new(),
+        }];
         let table = f("TRC-001", "ks.t", Severity::Error, Some("x"), "ALTER");
         let out = consolidate(vec![table, host]);
         assert_eq!(out.len(), 1);

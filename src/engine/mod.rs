@@ -68,7 +68,11 @@ impl Need {
             Need::Ram => node.host.ram_bytes.is_some(),
             Need::Disks => node.host.data_disks.is_some(),
             Need::Metrics => !node.metrics.values.is_empty(),
-            Need::Rates => node.metrics.values.keys().any(|k| k.contains(crate::model::metrics::RATE_SUFFIX)),
+            Need::Rates => node
+                .metrics
+                .values
+                .keys()
+                .any(|k| k.contains(crate::model::metrics::RATE_SUFFIX)),
             Need::Schema => !snapshot.schema.keyspaces.is_empty(),
             Need::NodeTables => node.live.as_ref().is_some_and(|l| !l.tables.is_empty()),
             Need::HostFacts => node.host.thp_enabled.is_some() || !node.host.disks.is_empty(),
@@ -80,7 +84,12 @@ impl Need {
     fn only_from_a_collection(self) -> bool {
         matches!(
             self,
-            Need::Metrics | Need::Rates | Need::Schema | Need::NodeTables | Need::HostFacts | Need::Traces
+            Need::Metrics
+                | Need::Rates
+                | Need::Schema
+                | Need::NodeTables
+                | Need::HostFacts
+                | Need::Traces
         )
     }
 
@@ -329,23 +338,43 @@ impl Engine {
             let Check::Cluster(f) = &rule.check else {
                 continue;
             };
-            if !snapshot.nodes.iter().any(|n| rule.meta.applies_to(n.version)) {
+            if !snapshot
+                .nodes
+                .iter()
+                .any(|n| rule.meta.applies_to(n.version))
+            {
                 continue;
             }
-            let missing: Vec<_> = rule.meta.needs.iter().filter(|n| !n.met_by_cluster(snapshot)).collect();
+            let missing: Vec<_> = rule
+                .meta
+                .needs
+                .iter()
+                .filter(|n| !n.met_by_cluster(snapshot))
+                .collect();
             if !missing.is_empty() {
                 out.not_checked.push(NotChecked {
                     rule: rule.meta.id.clone(),
                     subject: CLUSTER_SUBJECT.into(),
                     reason: format!(
                         "needs {}",
-                        missing.iter().map(|n| n.describe()).collect::<Vec<_>>().join(NEEDS_SEPARATOR)
+                        missing
+                            .iter()
+                            .map(|n| n.describe())
+                            .collect::<Vec<_>>()
+                            .join(NEEDS_SEPARATOR)
                     ),
                 });
                 continue;
             }
             let mut em = Emitter::new(&rule.meta, CLUSTER_SUBJECT);
-            f(&ClusterCtx { snapshot, meta: &rule.meta, loads: &loads }, &mut em);
+            f(
+                &ClusterCtx {
+                    snapshot,
+                    meta: &rule.meta,
+                    loads: &loads,
+                },
+                &mut em,
+            );
             out.findings.extend(em.findings);
         }
     }
@@ -370,10 +399,17 @@ impl Engine {
                     continue;
                 }
                 // Lint: rules that need a live collection are for `analyze`, not "not checked".
-                if snapshot.collection.is_none() && rule.meta.needs.iter().any(|n| n.only_from_a_collection()) {
+                if snapshot.collection.is_none()
+                    && rule.meta.needs.iter().any(|n| n.only_from_a_collection())
+                {
                     continue;
                 }
-                let missing: Vec<_> = rule.meta.needs.iter().filter(|n| !n.met(node, snapshot)).collect();
+                let missing: Vec<_> = rule
+                    .meta
+                    .needs
+                    .iter()
+                    .filter(|n| !n.met(node, snapshot))
+                    .collect();
                 if !missing.is_empty() {
                     out.not_checked.push(NotChecked {
                         rule: rule.meta.id.clone(),

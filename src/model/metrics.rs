@@ -178,7 +178,10 @@ fn key_into<K: AsRef<str>, V: AsRef<str>>(key: &mut String, name: &str, scope: &
 
 fn escape_into(out: &mut String, s: &str) {
     // Nearly every label value is plain: copy it whole.
-    if !s.bytes().any(|b| matches!(b, b'\\' | b',' | b'=' | b'{' | b'}')) {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'\\' | b',' | b'=' | b'{' | b'}'))
+    {
         out.push_str(s);
         return;
     }

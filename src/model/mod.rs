@@ -117,8 +117,14 @@ impl LiveNode {
     /// a scan per question made a fleet of nodes with hundreds of tables quadratic.
     pub fn table_value(&self, name: &str, keyspace: &str, table: &str, col: &str) -> Option<f64> {
         let rows = self.tables.get(name)?;
-        let (k, t, c) = (rows.col("keyspace_name")?, rows.col("table_name")?, rows.col(col)?);
-        let index = self.per_table_index.get_or_init(|| per_table_index(&self.tables));
+        let (k, t, c) = (
+            rows.col("keyspace_name")?,
+            rows.col("table_name")?,
+            rows.col(col)?,
+        );
+        let index = self
+            .per_table_index
+            .get_or_init(|| per_table_index(&self.tables));
         let candidates = index.get(name)?.get(&table_key(keyspace, table))?;
         candidates.iter().find_map(|&i| {
             let r = rows.rows.get(i)?;
@@ -142,9 +148,13 @@ fn per_table_index(tables: &BTreeMap<String, Rows>) -> PerTableIndex {
         let (Some(k), Some(t)) = (rows.col("keyspace_name"), rows.col("table_name")) else {
             continue;
         };
-        let mut by_table: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_table: std::collections::HashMap<u64, Vec<usize>> =
+            std::collections::HashMap::new();
         for (i, r) in rows.rows.iter().enumerate() {
-            if let (Some(ks), Some(tn)) = (r.get(k).and_then(|v| v.as_str()), r.get(t).and_then(|v| v.as_str())) {
+            if let (Some(ks), Some(tn)) = (
+                r.get(k).and_then(|v| v.as_str()),
+                r.get(t).and_then(|v| v.as_str()),
+            ) {
                 by_table.entry(table_key(ks, tn)).or_default().push(i);
             }
         }

@@ -322,7 +322,10 @@ pub fn parse_jvm_size(s: &str) -> Option<u128> {
     // checked: 34 digits fit a u128 but times 2^20 do not (found by fuzzing; an overflow
     // panicked in debug builds and wrapped to a wrong size in release builds). Such a size is
     // no size at all: None, as for any other text the JVM refuses.
-    digits.parse::<u128>().ok().and_then(|n| n.checked_mul(mult))
+    digits
+        .parse::<u128>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
 }
 
 /// Parses a size given on casstune's own command line (`--ram 64GiB`, `64G`, `65536M`).

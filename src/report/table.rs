@@ -85,7 +85,11 @@ pub fn render(r: &Report) -> String {
     if !host_only.is_empty() {
         let mut needs: Vec<&str> = host_only
             .iter()
-            .flat_map(|n| n.reason.trim_start_matches("needs ").split(crate::engine::NEEDS_SEPARATOR))
+            .flat_map(|n| {
+                n.reason
+                    .trim_start_matches("needs ")
+                    .split(crate::engine::NEEDS_SEPARATOR)
+            })
             .collect();
         needs.sort();
         needs.dedup();
@@ -107,7 +111,13 @@ pub fn render(r: &Report) -> String {
 /// rank order of their first member: a cluster-wide setting reads as one row, "3 nodes: …".
 fn group_findings(findings: &[Finding]) -> Vec<Vec<&Finding>> {
     let mut groups: Vec<Vec<&Finding>> = Vec::new();
-    let key = |f: &Finding| (f.rule.clone(), f.message.clone(), f.fixes.first().map(fix_text));
+    let key = |f: &Finding| {
+        (
+            f.rule.clone(),
+            f.message.clone(),
+            f.fixes.first().map(fix_text),
+        )
+    };
     let mut index: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
     for f in findings {
         match index.get(&key(f)) {
@@ -134,9 +144,13 @@ fn places(group: &[&Finding], r: &Report) -> String {
         return one(group[0]);
     }
     let is_node = |f: &&Finding| r.targets.iter().any(|t| t.subject == f.subject);
-    let is_table = |f: &&Finding| r.snapshot.is_some_and(|s| {
-        f.subject.split_once('.').is_some_and(|(k, t)| s.schema.table(k, t).is_some())
-    });
+    let is_table = |f: &&Finding| {
+        r.snapshot.is_some_and(|s| {
+            f.subject
+                .split_once('.')
+                .is_some_and(|(k, t)| s.schema.table(k, t).is_some())
+        })
+    };
     let what = if group.iter().all(is_node) {
         "nodes"
     } else if group.iter().all(is_table) {
@@ -158,8 +172,16 @@ fn places(group: &[&Finding], r: &Report) -> String {
 /// The top fix as someone would apply it: the statement or command itself when there is one.
 fn fix_text(fix: &Fix) -> String {
     match fix {
-        Fix::Cql { statement, description, .. } => format!("{description}:\n{statement}"),
-        Fix::Os { command, description, .. } => format!("{description}:\n{command}"),
+        Fix::Cql {
+            statement,
+            description,
+            ..
+        } => format!("{description}:\n{statement}"),
+        Fix::Os {
+            command,
+            description,
+            ..
+        } => format!("{description}:\n{command}"),
         other => other.description().to_string(),
     }
 }

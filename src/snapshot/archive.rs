@@ -737,7 +737,10 @@ enum Admit {
 
 /// Duplicates and oversized members are skipped; past the archive-wide limits, reading stops.
 fn admit(path: &str, size: u64, total: u64, read: &Sink<'_, '_>) -> Admit {
-    if path == MANIFEST_PATH || read.archive.members.contains_key(path) || read.taken.contains_key(path) {
+    if path == MANIFEST_PATH
+        || read.archive.members.contains_key(path)
+        || read.taken.contains_key(path)
+    {
         return Admit::Skip(format!(
             "member {path} appears twice; the first copy is kept"
         ));

@@ -14,7 +14,8 @@ use super::Manifest;
 const GROUP_FROM: usize = 3;
 
 static NO_SELECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"User (\S+) has no SELECT permission on <(?:table|keyspace) ([A-Za-z0-9_]+)").expect("valid regex")
+    Regex::new(r"User (\S+) has no SELECT permission on <(?:table|keyspace) ([A-Za-z0-9_]+)")
+        .expect("valid regex")
 });
 
 struct Group {
@@ -43,7 +44,8 @@ pub fn summarize(m: &Manifest) -> Vec<String> {
             e.message.clone()
         } else {
             let full = e.source.trim_start_matches("cql:");
-            e.message.replace(full, format!("{family}.*").trim_start_matches("cql:"))
+            e.message
+                .replace(full, format!("{family}.*").trim_start_matches("cql:"))
         };
         let key = (family.clone(), normalised);
         let g = groups.entry(key.clone()).or_insert_with(|| {
@@ -51,7 +53,10 @@ pub fn summarize(m: &Manifest) -> Vec<String> {
             Group {
                 nodes: Vec::new(),
                 objects: Vec::new(),
-                first: (node.map(|n| format!("{n}: ")).unwrap_or_default(), format!("{}: {}", e.source, e.message)),
+                first: (
+                    node.map(|n| format!("{n}: ")).unwrap_or_default(),
+                    format!("{}: {}", e.source, e.message),
+                ),
             }
         });
         if let Some(n) = node
@@ -79,10 +84,18 @@ pub fn summarize(m: &Manifest) -> Vec<String> {
         let mut objects = g.objects.clone();
         objects.sort();
         let shown: Vec<&str> = objects.iter().take(4).map(String::as_str).collect();
-        let more = if objects.len() > shown.len() { ", …" } else { "" };
+        let more = if objects.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        };
         let mut line = format!(
             "{}{family}.* ({} tables: {}{more}): {message}",
-            if g.nodes.is_empty() { String::new() } else { format!("{}: ", g.nodes.join(", ")) },
+            if g.nodes.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", g.nodes.join(", "))
+            },
             objects.len(),
             shown.join(", "),
         );
@@ -118,17 +131,34 @@ mod tests {
     fn denied(table: &str) -> SourceError {
         SourceError {
             source: format!("cql:system_views.{table}"),
-            message: format!("Database returned an error: Unauthorized, message: User bare has no SELECT permission on <table system_views.{table}> or any of its parents"),
+            message: format!(
+                "Database returned an error: Unauthorized, message: User bare has no SELECT permission on <table system_views.{table}> or any of its parents"
+            ),
         }
     }
 
     #[test]
     fn one_cause_on_many_tables_and_nodes_is_one_line_with_the_grant() {
-        let tables = ["settings", "caches", "thread_pools", "clients", "sstable_tasks"];
+        let tables = [
+            "settings",
+            "caches",
+            "thread_pools",
+            "clients",
+            "sstable_tasks",
+        ];
         let mut m = crate::snapshot::Archive::new(String::new()).manifest;
-        m.nodes.push(node("127.0.0.1", tables.iter().map(|t| denied(t)).collect()));
-        m.nodes.push(node("127.0.0.2", tables.iter().map(|t| denied(t)).collect()));
-        m.errors.push(SourceError { source: "metrics:http://h:9404/metrics".into(), message: "timed out".into() });
+        m.nodes.push(node(
+            "127.0.0.1",
+            tables.iter().map(|t| denied(t)).collect(),
+        ));
+        m.nodes.push(node(
+            "127.0.0.2",
+            tables.iter().map(|t| denied(t)).collect(),
+        ));
+        m.errors.push(SourceError {
+            source: "metrics:http://h:9404/metrics".into(),
+            message: "timed out".into(),
+        });
         let lines = summarize(&m);
         assert_eq!(lines.len(), 2, "{lines:#?}");
         assert_eq!(
@@ -144,11 +174,23 @@ mod tests {
         m.nodes.push(node(
             "n1",
             vec![
-                SourceError { source: "cql:system_views.settings".into(), message: "timed out after 10 s".into() },
-                SourceError { source: "cql:system.local".into(), message: "connection reset".into() },
+                SourceError {
+                    source: "cql:system_views.settings".into(),
+                    message: "timed out after 10 s".into(),
+                },
+                SourceError {
+                    source: "cql:system.local".into(),
+                    message: "connection reset".into(),
+                },
             ],
         ));
         let lines = summarize(&m);
-        assert_eq!(lines, ["n1: cql:system_views.settings: timed out after 10 s", "n1: cql:system.local: connection reset"]);
+        assert_eq!(
+            lines,
+            [
+                "n1: cql:system_views.settings: timed out after 10 s",
+                "n1: cql:system.local: connection reset"
+            ]
+        );
     }
 }

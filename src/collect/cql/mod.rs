@@ -166,7 +166,9 @@ fn explain_cause(driver: &str, opts: &CqlOptions) -> String {
         .rsplit_once("Last connection failed with: ")
         .map_or(all.as_str(), |(_, c)| c);
     if cause.contains("Authentication failed") || cause.contains("bad credentials") {
-        let server = cause.split_once("Error message: ").map_or(cause, |(_, m)| m);
+        let server = cause
+            .split_once("Error message: ")
+            .map_or(cause, |(_, m)| m);
         return format!(
             "authentication failed for user {:?}: {server} (check --username and the password: \
              CASSTUNE_PASSWORD, --password-file or cqlshrc)",
@@ -247,9 +249,15 @@ impl<F: Fn(&str, usize, usize, bool) + Send + Sync> Progress for F {
 
 /// Reads everything from the cluster into `archive`. Returns after every node finished or
 /// timed out; failures are in the manifest, never an early return.
-pub async fn collect(session: &Session, opts: &CqlOptions, archive: &mut Archive, progress: &dyn Progress) {
+pub async fn collect(
+    session: &Session,
+    opts: &CqlOptions,
+    archive: &mut Archive,
+    progress: &dyn Progress,
+) {
     let state = session.get_cluster_state();
-    archive.manifest.cluster_name = Some(state.cluster_name().to_string()).filter(|s| !s.is_empty());
+    archive.manifest.cluster_name =
+        Some(state.cluster_name().to_string()).filter(|s| !s.is_empty());
     cluster_tables(session, opts, archive).await;
 
     let nodes: Vec<Arc<Node>> = state.get_nodes_info().to_vec();
@@ -341,7 +349,12 @@ async fn collect_node(session: &Session, opts: &CqlOptions, node: Arc<Node>) -> 
     std::mem::take(&mut *h)
 }
 
-async fn node_tables(session: &Session, opts: &CqlOptions, node: Arc<Node>, out: Arc<Mutex<NodeHarvest>>) {
+async fn node_tables(
+    session: &Session,
+    opts: &CqlOptions,
+    node: Arc<Node>,
+    out: Arc<Mutex<NodeHarvest>>,
+) {
     let target = || SingleTargetLoadBalancingPolicy::new(NodeIdentifier::Node(node.clone()), None);
     let record = |table: &str, r: anyhow::Result<Rows>| {
         let mut h = out.lock().unwrap_or_else(|p| p.into_inner());
@@ -363,7 +376,13 @@ async fn node_tables(session: &Session, opts: &CqlOptions, node: Arc<Node>, out:
         }
     };
     for table in ["system.local", "system.size_estimates"] {
-        let r = select_all(session, &format!("SELECT * FROM {table}"), Some(target()), opts).await;
+        let r = select_all(
+            session,
+            &format!("SELECT * FROM {table}"),
+            Some(target()),
+            opts,
+        )
+        .await;
         let dead = r.is_err() && table == "system.local";
         record(table, r);
         if dead {
@@ -395,7 +414,13 @@ async fn node_tables(session: &Session, opts: &CqlOptions, node: Arc<Node>, out:
     };
     for name in names {
         let table = format!("system_views.{name}");
-        let r = select_all(session, &format!("SELECT * FROM {table}"), Some(target()), opts).await;
+        let r = select_all(
+            session,
+            &format!("SELECT * FROM {table}"),
+            Some(target()),
+            opts,
+        )
+        .await;
         record(&table, r);
     }
 }
@@ -423,7 +448,11 @@ async fn select_all(
         let (res, paging) = session.query_single_page(st.clone(), &[], state).await?;
         let rows = res.into_rows_result()?;
         if out.columns.is_empty() {
-            out.columns = rows.column_specs().iter().map(|c| c.name().to_string()).collect();
+            out.columns = rows
+                .column_specs()
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect();
         }
         for row in rows.rows::<Row>()? {
             if out.rows.len() >= opts.row_cap {
@@ -493,16 +522,17 @@ async fn traces(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
         row_cap: opts.row_cap.min(20_000),
         ..opts.clone()
     };
-    let mut sessions = match select_any(session, "SELECT * FROM system_traces.sessions", &scan).await {
-        Ok(r) => r,
-        Err(e) => {
-            archive.manifest.errors.push(SourceError {
-                source: "cql:system_traces.sessions".into(),
-                message: one_line(&e.to_string()),
-            });
-            return;
-        }
-    };
+    let mut sessions =
+        match select_any(session, "SELECT * FROM system_traces.sessions", &scan).await {
+            Ok(r) => r,
+            Err(e) => {
+                archive.manifest.errors.push(SourceError {
+                    source: "cql:system_traces.sessions".into(),
+                    message: one_line(&e.to_string()),
+                });
+                return;
+            }
+        };
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
@@ -510,7 +540,9 @@ async fn traces(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
     let started = sessions.col("started_at");
     let started_at = |r: &Vec<Value>| started.and_then(|i| r.get(i)?.as_i64()).unwrap_or(0);
     sessions.rows.retain(|r| started_at(r) >= since);
-    sessions.rows.sort_by_key(|r| std::cmp::Reverse(started_at(r)));
+    sessions
+        .rows
+        .sort_by_key(|r| std::cmp::Reverse(started_at(r)));
     sessions.rows.truncate(opts.trace_limit);
     let ids = session_ids(&sessions);
     let events = trace_events(session, opts, &ids, &mut archive.manifest.errors).await;
@@ -520,8 +552,13 @@ async fn traces(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
 
 fn is_uuid(s: &str) -> bool {
     s.len() == 36
-        && s.char_indices()
-            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+        && s.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn session_ids(sessions: &Rows) -> Vec<String> {
@@ -535,7 +572,12 @@ fn session_ids(sessions: &Rows) -> Vec<String> {
         .collect()
 }
 
-async fn trace_events(session: &Session, opts: &CqlOptions, ids: &[String], errors: &mut Vec<SourceError>) -> Rows {
+async fn trace_events(
+    session: &Session,
+    opts: &CqlOptions,
+    ids: &[String],
+    errors: &mut Vec<SourceError>,
+) -> Rows {
     let mut all = Rows {
         query: "SELECT * FROM system_traces.events WHERE session_id = <id> LIMIT 1000".into(),
         ..Rows::default()
@@ -597,7 +639,8 @@ async fn probes(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
         if let Ok(r) = select_any(session, &q, opts).await {
             if sessions.columns.is_empty() {
                 sessions.columns = r.columns;
-                sessions.query = "SELECT * FROM system_traces.sessions WHERE session_id = <probe id>".into();
+                sessions.query =
+                    "SELECT * FROM system_traces.sessions WHERE session_id = <probe id>".into();
             }
             sessions.rows.extend(r.rows);
         }
@@ -610,9 +653,15 @@ async fn probes(session: &Session, opts: &CqlOptions, archive: &mut Archive) {
 
 /// Partition key column names per table, in key order.
 fn partition_keys(columns: &Rows) -> std::collections::BTreeMap<(String, String), Vec<String>> {
-    let mut keys: std::collections::BTreeMap<(String, String), Vec<(i64, String)>> = Default::default();
+    let mut keys: std::collections::BTreeMap<(String, String), Vec<(i64, String)>> =
+        Default::default();
     for r in columns.records() {
-        let s = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let s = |k: &str| {
+            r.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         if s("kind") != "partition_key" {
             continue;
         }
@@ -633,7 +682,14 @@ fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-async fn probe_table(session: &Session, opts: &CqlOptions, ks: &str, table: &str, pk: &[String], out: &mut Vec<Probe>) {
+async fn probe_table(
+    session: &Session,
+    opts: &CqlOptions,
+    ks: &str,
+    table: &str,
+    pk: &[String],
+    out: &mut Vec<Probe>,
+) {
     let name = format!("{}.{}", quote(ks), quote(table));
     let cols = pk.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
     let mut probe = |error: Option<String>, session_id: Option<String>| {
@@ -644,7 +700,10 @@ async fn probe_table(session: &Session, opts: &CqlOptions, ks: &str, table: &str
             error,
         })
     };
-    let keys_q = format!("SELECT DISTINCT {cols} FROM {name} LIMIT {}", opts.probe_traces);
+    let keys_q = format!(
+        "SELECT DISTINCT {cols} FROM {name} LIMIT {}",
+        opts.probe_traces
+    );
     let mut st = Statement::new(keys_q);
     st.set_consistency(Consistency::One);
     let keys: Vec<Vec<Option<CqlValue>>> = match session.query_unpaged(st, &[]).await {
@@ -657,7 +716,11 @@ async fn probe_table(session: &Session, opts: &CqlOptions, ks: &str, table: &str
         },
         Err(e) => return probe(Some(one_line(&e.to_string())), None),
     };
-    let where_ = pk.iter().map(|c| format!("{} = ?", quote(c))).collect::<Vec<_>>().join(" AND ");
+    let where_ = pk
+        .iter()
+        .map(|c| format!("{} = ?", quote(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
     let read = format!("SELECT * FROM {name} WHERE {where_} LIMIT 100");
     let mut prepared = match session.prepare(read).await {
         Ok(p) => p,
@@ -697,34 +760,79 @@ mod tests {
             ..CqlOptions::default()
         };
         let wrap = |c: &str| {
-            format!("Failed to perform initial cluster metadata fetch: Control connection pool error: The pool is broken; Last connection failed with: {c}")
+            format!(
+                "Failed to perform initial cluster metadata fetch: Control connection pool error: The pool is broken; Last connection failed with: {c}"
+            )
         };
-        let auth = explain_connect_error(&wrap("Failed to perform a connection setup request. Request: AUTH_RESPONSE, reason: Database returned an error: Authentication failed - bad credentials, Error message: Provided username casstune and/or password are incorrect"), &opts);
-        assert!(auth.starts_with("authentication failed for user \"casstune\": Provided username"), "{auth}");
+        let auth = explain_connect_error(
+            &wrap(
+                "Failed to perform a connection setup request. Request: AUTH_RESPONSE, reason: Database returned an error: Authentication failed - bad credentials, Error message: Provided username casstune and/or password are incorrect",
+            ),
+            &opts,
+        );
+        assert!(
+            auth.starts_with("authentication failed for user \"casstune\": Provided username"),
+            "{auth}"
+        );
         assert!(!auth.contains("s3cret-pw"));
-        let none = explain_connect_error(&wrap("Failed to perform a connection setup request. Request: AUTH_RESPONSE, reason: Authentication is required. You can use SessionBuilder::user(\"user\", \"pass\") to provide credentials"), &opts);
-        assert!(none.contains("requires authentication") && !none.contains("SessionBuilder"), "{none}");
+        let none = explain_connect_error(
+            &wrap(
+                "Failed to perform a connection setup request. Request: AUTH_RESPONSE, reason: Authentication is required. You can use SessionBuilder::user(\"user\", \"pass\") to provide credentials",
+            ),
+            &opts,
+        );
+        assert!(
+            none.contains("requires authentication") && !none.contains("SessionBuilder"),
+            "{none}"
+        );
         let tls = CqlOptions {
-            tls: Some(TlsOptions { ca_file: Some("other-ca.pem".into()), ..TlsOptions::default() }),
+            tls: Some(TlsOptions {
+                ca_file: Some("other-ca.pem".into()),
+                ..TlsOptions::default()
+            }),
             ..opts.clone()
         };
         let ca = explain_connect_error(&wrap("invalid peer certificate: UnknownIssuer"), &tls);
-        assert!(ca.starts_with("TLS: the node's certificate was rejected") && ca.contains("other-ca.pem"), "{ca}");
-        let plain = explain_connect_error(&wrap("Failed to perform a connection setup request. Request: OPTIONS, reason: Connection broken, reason: Failed to deserialize frame: Failed to read the frame header: Connection reset by peer (os error 104)"), &opts);
+        assert!(
+            ca.starts_with("TLS: the node's certificate was rejected")
+                && ca.contains("other-ca.pem"),
+            "{ca}"
+        );
+        let plain = explain_connect_error(
+            &wrap(
+                "Failed to perform a connection setup request. Request: OPTIONS, reason: Connection broken, reason: Failed to deserialize frame: Failed to read the frame header: Connection reset by peer (os error 104)",
+            ),
+            &opts,
+        );
         assert!(plain.contains("--tls --tls-ca"), "{plain}");
-        let mismatch = explain_connect_error(&wrap("received corrupt message of type InvalidContentType"), &tls);
+        let mismatch = explain_connect_error(
+            &wrap("received corrupt message of type InvalidContentType"),
+            &tls,
+        );
         assert!(mismatch.starts_with("TLS handshake failed"), "{mismatch}");
-        let other = explain_connect_error("Control connection pool error: Connection refused (os error 111)", &opts);
-        assert_eq!(other, "Control connection pool error: Connection refused (os error 111)");
+        let other = explain_connect_error(
+            "Control connection pool error: Connection refused (os error 111)",
+            &opts,
+        );
+        assert_eq!(
+            other,
+            "Control connection pool error: Connection refused (os error 111)"
+        );
     }
 
     #[test]
     fn partition_keys_in_key_order() {
         let rows = Rows {
             query: String::new(),
-            columns: ["keyspace_name", "table_name", "column_name", "kind", "position"]
-                .map(String::from)
-                .to_vec(),
+            columns: [
+                "keyspace_name",
+                "table_name",
+                "column_name",
+                "kind",
+                "position",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: vec![
                 serde_json::json!(["ks", "t", "b", "partition_key", 1]),
                 serde_json::json!(["ks", "t", "c", "clustering", 0]),

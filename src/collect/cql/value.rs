@@ -28,7 +28,9 @@ pub fn to_json(v: CqlValue) -> Value {
         CqlValue::Date(d) => json!(i64::from(d.0) - (1i64 << 31)),
         CqlValue::Double(f) => float(f),
         CqlValue::Float(f) => float(f64::from(f)),
-        CqlValue::Duration(d) => json!({"months": d.months, "days": d.days, "nanoseconds": d.nanoseconds}),
+        CqlValue::Duration(d) => {
+            json!({"months": d.months, "days": d.days, "nanoseconds": d.nanoseconds})
+        }
         CqlValue::Empty => Value::Null,
         CqlValue::Int(i) => json!(i),
         CqlValue::BigInt(i) => json!(i),

@@ -77,7 +77,8 @@ pub fn normalise_counters(exp: &Exposition<'_>) -> Normalised {
 
 /// Whether a rule yields counters (every name it can produce is one).
 fn makes_counters(rule: &Rule) -> bool {
-    let counter = |name: &str| vocab::lookup(name).is_some_and(|e| e.kind == vocab::ValueKind::Counter);
+    let counter =
+        |name: &str| vocab::lookup(name).is_some_and(|e| e.kind == vocab::ValueKind::Counter);
     match rule.target {
         Target::Scalar(name) | Target::Sum(name) => counter(name),
         Target::Stat(d, stat) => counter(d.name(stat)),
@@ -98,7 +99,9 @@ fn normalise_where(exp: &Exposition<'_>, keep: fn(&Rule) -> bool) -> Normalised 
             run = (sample.name, rules.for_name(&lower(sample.name)));
         }
         for &ri in run.1 {
-            let Some(rule) = rules.rules.get(ri) else { continue };
+            let Some(rule) = rules.rules.get(ri) else {
+                continue;
+            };
             let Some(k) = kept.get_mut(ri) else { continue };
             if *k.get_or_insert_with(|| keep(rule)) {
                 acc.apply(ri, rule, sample);
@@ -451,17 +454,29 @@ mod tests {
 
     #[test]
     fn counters_only_normalisation_gives_exactly_the_counters_of_the_full_one() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scrapes/node1-idle.prom");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/scrapes/node1-idle.prom");
         let text = std::fs::read_to_string(&path).expect("the recorded scrape");
         let exp = super::super::parse::parse(&text);
-        let is_counter = |m: &&Metric| vocab::lookup(m.name).is_some_and(|e| e.kind == vocab::ValueKind::Counter);
+        let is_counter = |m: &&Metric| {
+            vocab::lookup(m.name).is_some_and(|e| e.kind == vocab::ValueKind::Counter)
+        };
         let full = normalise(&exp);
         let counters = normalise_counters(&exp);
         let expected: Vec<&Metric> = full.metrics.iter().filter(is_counter).collect();
         let got: Vec<&Metric> = counters.metrics.iter().filter(is_counter).collect();
-        assert!(expected.len() > 50, "a real scrape has many counters: {}", expected.len());
+        assert!(
+            expected.len() > 50,
+            "a real scrape has many counters: {}",
+            expected.len()
+        );
         assert_eq!(got, expected);
-        assert!(counters.metrics.len() < full.metrics.len() / 2, "{} of {}", counters.metrics.len(), full.metrics.len());
+        assert!(
+            counters.metrics.len() < full.metrics.len() / 2,
+            "{} of {}",
+            counters.metrics.len(),
+            full.metrics.len()
+        );
         assert_eq!(counters.dialect, full.dialect);
     }
 

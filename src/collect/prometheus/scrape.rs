@@ -445,7 +445,9 @@ impl Endpoint {
                 let (second, _) = self.limited_scrape().await;
                 let _ = self.done.send(());
                 let mut only = second.map_err(|_| e.clone())?;
-                only.notes.push(format!("first scrape failed, so no counter rates (this is the second): {e}"));
+                only.notes.push(format!(
+                    "first scrape failed, so no counter rates (this is the second): {e}"
+                ));
                 return Ok((only, None));
             }
             Err(e) => return Err(e),
@@ -577,7 +579,10 @@ fn add_rates(
     for m in b.metrics.iter().filter(|m| is_counter(m.name)) {
         let here = (m.name, &m.scope);
         while before.next_if(|p| (p.name, &p.scope) < here).is_some() {}
-        let Some(was) = before.next_if(|p| (p.name, &p.scope) == here).map(|p| p.value) else {
+        let Some(was) = before
+            .next_if(|p| (p.name, &p.scope) == here)
+            .map(|p| p.value)
+        else {
             continue;
         };
         if was.is_nan() || m.value.is_nan() {

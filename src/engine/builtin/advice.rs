@@ -728,7 +728,9 @@ pub struct NodeLoad {
 }
 
 fn vtable_value(n: &Node, table: &str, t: &Table, col: &str) -> Option<f64> {
-    n.live.as_ref()?.table_value(table, &t.keyspace, &t.name, col)
+    n.live
+        .as_ref()?
+        .table_value(table, &t.keyspace, &t.name, col)
 }
 
 pub fn node_load(n: &Node, t: &Table) -> NodeLoad {
@@ -799,7 +801,9 @@ pub fn table_load(s: &Snapshot, t: &Table) -> Vec<NodeLoad> {
 /// [`table_load`] memoised by (keyspace, table) for one engine run (see
 /// [`ClusterCtx::table_load`](crate::engine::ClusterCtx::table_load)).
 #[derive(Default)]
-pub struct TableLoads(std::cell::RefCell<std::collections::HashMap<(String, String), Vec<NodeLoad>>>);
+pub struct TableLoads(
+    std::cell::RefCell<std::collections::HashMap<(String, String), Vec<NodeLoad>>>,
+);
 
 impl TableLoads {
     pub fn get(&self, s: &Snapshot, t: &Table) -> Vec<NodeLoad> {

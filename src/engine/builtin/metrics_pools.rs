@@ -214,10 +214,7 @@ struct PoolState {
     limit: Option<f64>,
 }
 
-fn vtable_pool<'a>(
-    node: &'a Node,
-    pool: &str,
-) -> Option<crate::snapshot::Record<'a>> {
+fn vtable_pool<'a>(node: &'a Node, pool: &str) -> Option<crate::snapshot::Record<'a>> {
     let rows = node.live.as_ref()?.table("system_views.thread_pools")?;
     rows.records()
         .find(|r| r.get("name").and_then(|v| v.as_str()) == Some(pool))

@@ -1258,7 +1258,8 @@ fn bloom_wasted(ctx: &ClusterCtx, em: &mut Emitter) {
         if fp >= max_fp {
             continue;
         }
-        let loads: Vec<NodeLoad> = ctx.table_load(t)
+        let loads: Vec<NodeLoad> = ctx
+            .table_load(t)
             .into_iter()
             .filter(|l| l.from_metrics)
             .collect();

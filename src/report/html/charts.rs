@@ -638,10 +638,8 @@ fn caches(s: &Snapshot) -> Panel {
                         r.records()
                             .find(|rec| rec.get("name").and_then(|v| v.as_str()) == Some(vt_name))
                     });
-                    let vt_num = |col: &str| {
-                        row.as_ref()
-                            .and_then(|r| r.get(col).and_then(cell_num))
-                    };
+                    let vt_num =
+                        |col: &str| row.as_ref().and_then(|r| r.get(col).and_then(cell_num));
                     let metric = gauge(n, &format!("cache.{cache}.hit_ratio"));
                     let ratio = metric.or_else(|| {
                         let v = vt_num("hit_ratio");
