@@ -67,7 +67,12 @@ pub fn read(
         archive.map(|a| (a, stream.split))
         // `stream` (the sender) is dropped here: the workers finish the queue and stop.
     });
-    let (archive, split) = read?;
+    let (archive, split) = match read {
+        Ok(r) => r,
+        // A damaged file: the error of a whole read names every member that was readable,
+        // including those the stream had taken for parsing.
+        Err(e) => return Err(Archive::read(path).err().unwrap_or(e)),
+    };
     if split || archive.manifest.nodes.iter().any(|n| n.id.contains('/')) {
         // A node's members were not next to each other, or a node name is not one path
         // component: not an archive casstune wrote. Read it whole instead.
@@ -881,6 +886,18 @@ mod tests {
             }
             assert_eq!(streamed.manifest, whole.manifest);
         }
+    }
+
+    #[test]
+    fn a_damaged_file_gives_the_error_of_a_whole_read() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.snap");
+        let bytes = std::fs::read(&src).expect("demo.snap");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cut = dir.path().join("cut.snap");
+        std::fs::write(&cut, &bytes[..20_000]).expect("write");
+        let whole = Archive::read(&cut).expect_err("a truncated archive does not read whole");
+        let streamed = read(&cut, &mut Vec::new()).err().expect("nor streamed");
+        assert_eq!(format!("{streamed:#}"), format!("{whole:#}"));
     }
 
     #[test]
