@@ -68,7 +68,7 @@ fn node<'a>(s: &'a mut Snapshot, id: &str) -> &'a mut Node {
 }
 
 fn set(n: &mut Node, key: &str, v: f64) {
-    n.metrics.values.insert(key.to_string(), v);
+    n.metrics.values.insert(key, v);
 }
 
 fn evidence<'a>(f: &'a Finding, name: &str) -> &'a Evidence {

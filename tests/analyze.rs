@@ -194,7 +194,7 @@ fn a_real_snapshot_loads_every_metric_family_schema_and_traces() {
     ];
     assert_eq!(s.nodes.len(), 3);
     for n in &s.nodes {
-        let keys: Vec<&String> = n.metrics.values.keys().collect();
+        let keys: Vec<&str> = n.metrics.values.keys().collect();
         for f in families {
             assert!(
                 keys.iter().any(|k| k.split('{').next() == Some(f)),

@@ -832,9 +832,7 @@ fn netdata_latest_scrape_normalises() {
         &[],
         1336427.0 / (1336427.0 + 194890.0),
     );
-    let ratio = n
-        .find("cache.key.hit_ratio", &[])
-        .map(|m| m.source.as_str());
+    let ratio = n.find("cache.key.hit_ratio", &[]).map(|m| &*m.source);
     assert_eq!(ratio, Some("derived: cache.key.hits / requests"));
     assert_metric(&n, "cache.key.size_bytes", &[], 1.96559936e8);
     assert_metric(&n, "compaction.pending_tasks", &[], 0.0);

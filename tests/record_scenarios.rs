@@ -67,7 +67,7 @@ async fn run_retrying(
     concurrency: usize,
     retries: usize,
 ) -> usize {
-    let failures = futures::stream::iter(statements)
+    futures::stream::iter(statements)
         .map(|s| async move {
             let mut attempt = 0;
             loop {
@@ -83,8 +83,7 @@ async fn run_retrying(
         })
         .buffer_unordered(concurrency)
         .fold(0, |a, b| async move { a + b })
-        .await;
-    failures
+        .await
 }
 
 /// A fresh cluster of the tuned profile on network 2 (`nodes` nodes), with `env` for

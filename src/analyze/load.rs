@@ -896,7 +896,7 @@ mod tests {
         let cut = dir.path().join("cut.snap");
         std::fs::write(&cut, &bytes[..20_000]).expect("write");
         let whole = Archive::read(&cut).expect_err("a truncated archive does not read whole");
-        let streamed = read(&cut, &mut Vec::new()).err().expect("nor streamed");
+        let streamed = read(&cut, &mut Vec::new()).expect_err("nor streamed");
         assert_eq!(format!("{streamed:#}"), format!("{whole:#}"));
     }
 

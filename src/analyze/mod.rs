@@ -117,6 +117,11 @@ fn run_model(
     let output = report::render_top(opts.format, &report, opts.top);
     let failed = findings.iter().any(|f| f.severity >= opts.fail_on);
     let partial = archive.is_partial();
+    drop(report);
+    // A fleet's model is millions of small allocations: freeing them took ~4 % of the run.
+    // A thread of its own frees them while the report is written, or not at all when the
+    // process exits first. (If no thread can be started, the closure is dropped here.)
+    let _ = std::thread::Builder::new().spawn(move || drop(snapshot));
     Ok(AnalyzeRun {
         output,
         findings,

@@ -701,11 +701,15 @@ fn instance_metrics(
                 dialect.as_str()
             ));
         }
-        for metric in &n.metrics {
-            if let Some(key_name) = output_name(plan, metric.name, func) {
-                m.insert(&key_name, &metric.scope, metric.value);
-            }
-        }
+        let kept: Vec<(String, &super::prometheus::Metric)> = n
+            .metrics
+            .iter()
+            .filter_map(|metric| Some((output_name(plan, metric.name, func)?, metric)))
+            .collect();
+        m.extend(
+            kept.iter()
+                .map(|(name, metric)| (name.as_str(), metric.scope.as_slice(), metric.value)),
+        );
     }
     m
 }

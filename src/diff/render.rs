@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use serde_json::json;
 
 use super::{Diff, SettingChange};
 use crate::engine::Finding;
@@ -178,32 +177,62 @@ pub fn table(d: &Diff) -> String {
     out
 }
 
+/// Serialised straight from structs, so keys come in the order written here.
+#[derive(serde::Serialize)]
+struct JsonDoc<'a> {
+    tool: &'a str,
+    version: &'a str,
+    old: &'a super::Side,
+    new: &'a super::Side,
+    summary: JsonSummary,
+    nodes: &'a super::Nodes,
+    settings: &'a [super::SettingChange],
+    jvm_options: &'a [super::JvmChange],
+    metrics: &'a [super::MetricChange],
+    findings: &'a super::Findings,
+    notes: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+struct JsonSummary {
+    settings_changed: usize,
+    jvm_options_changed: usize,
+    metrics_compared: usize,
+    metrics_better: usize,
+    metrics_worse: usize,
+    findings_new: usize,
+    findings_resolved: usize,
+    findings_unchanged: usize,
+    nodes_gone: usize,
+    nodes_added: usize,
+}
+
 pub fn json(d: &Diff) -> String {
     let worse = d.metrics.iter().filter(|m| m.is_worse()).count();
-    let doc = json!({
-        "tool": TOOL,
-        "version": VERSION,
-        "old": d.old,
-        "new": d.new,
-        "summary": {
-            "settings_changed": d.settings.len(),
-            "jvm_options_changed": d.jvm_options.len(),
-            "metrics_compared": d.metrics_compared,
-            "metrics_better": d.metrics.len() - worse,
-            "metrics_worse": worse,
-            "findings_new": d.findings.new.len(),
-            "findings_resolved": d.findings.resolved.len(),
-            "findings_unchanged": d.findings.unchanged.len(),
-            "nodes_gone": d.nodes.only_old.len(),
-            "nodes_added": d.nodes.only_new.len(),
+    let doc = JsonDoc {
+        tool: TOOL,
+        version: VERSION,
+        old: &d.old,
+        new: &d.new,
+        summary: JsonSummary {
+            settings_changed: d.settings.len(),
+            jvm_options_changed: d.jvm_options.len(),
+            metrics_compared: d.metrics_compared,
+            metrics_better: d.metrics.len() - worse,
+            metrics_worse: worse,
+            findings_new: d.findings.new.len(),
+            findings_resolved: d.findings.resolved.len(),
+            findings_unchanged: d.findings.unchanged.len(),
+            nodes_gone: d.nodes.only_old.len(),
+            nodes_added: d.nodes.only_new.len(),
         },
-        "nodes": d.nodes,
-        "settings": d.settings,
-        "jvm_options": d.jvm_options,
-        "metrics": d.metrics,
-        "findings": d.findings,
-        "notes": d.notes,
-    });
+        nodes: &d.nodes,
+        settings: &d.settings,
+        jvm_options: &d.jvm_options,
+        metrics: &d.metrics,
+        findings: &d.findings,
+        notes: &d.notes,
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

@@ -43,7 +43,7 @@ pub type Scope = Vec<(String, String)>;
 pub struct Metrics {
     /// Key (see the module doc) → value in the name's unit.
     #[serde(with = "nonfinite")]
-    pub values: BTreeMap<String, f64>,
+    pub values: MetricValues,
     /// Seconds between the two scrapes the `:rate_per_second` values come from (direct
     /// scrapes), or the window's length (Prometheus server). `None` without rates.
     #[serde(default)]
@@ -98,9 +98,24 @@ impl Metrics {
         format!("{name}{RATE_SUFFIX}")
     }
 
-    /// Sets one value (replacing an earlier one for the same key).
+    /// Sets one value (replacing an earlier one for the same key). For many values at once,
+    /// [`Metrics::extend`] is much faster.
     pub fn insert<K: AsRef<str>, V: AsRef<str>>(&mut self, name: &str, scope: &[(K, V)], v: f64) {
         self.values.insert(Self::key(name, scope), v);
+    }
+
+    /// Sets many values (name, scope, value) at once; a key given again keeps its last value.
+    pub fn extend<'a, K, V, I>(&mut self, values: I)
+    where
+        K: AsRef<str> + 'a,
+        V: AsRef<str> + 'a,
+        I: IntoIterator<Item = (&'a str, &'a [(K, V)], f64)>,
+    {
+        let before = self.values.len();
+        for (name, scope, v) in values {
+            self.values.push_with(|key| key_into(key, name, scope), v);
+        }
+        self.values.settle(before);
     }
 
     /// The value of a name for one scope (in the vocabulary's order).
@@ -129,7 +144,7 @@ impl Metrics {
     /// in key order, with its scope.
     pub fn series<'s>(&'s self, name: &'s str) -> impl Iterator<Item = (Scope, f64)> + 's {
         self.values
-            .range::<str, _>((std::ops::Bound::Included(name), std::ops::Bound::Unbounded))
+            .from_key(name)
             .take_while(move |(k, _)| k.starts_with(name))
             .filter_map(move |(k, &v)| {
                 let (n, scope) = Self::parse_key(k)?;
@@ -143,7 +158,7 @@ impl Metrics {
         let names: std::collections::BTreeSet<&str> = self
             .values
             .keys()
-            .map(|k| k.find('{').map_or(k.as_str(), |i| &k[..i]))
+            .map(|k| k.find('{').map_or(k, |i| &k[..i]))
             .collect();
         names.into_iter()
     }
@@ -155,6 +170,190 @@ impl Metrics {
 
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+}
+
+/// The values of [`Metrics`]: a map from key to value, kept sorted by key.
+///
+/// A fleet's snapshot holds about ten thousand series per node: one `String` and one
+/// `BTreeMap` slot per key cost twice the memory of the key bytes themselves. Here every key
+/// lives in one text buffer and the map is a sorted vector of (start, end, value), so a
+/// node's series are two allocations. Built in bulk with [`MetricValues::from_pairs`] (one
+/// sort); [`MetricValues::insert`] and [`MetricValues::remove`] stay correct for the odd
+/// change afterwards (a replaced or removed key leaves its bytes in the buffer).
+#[derive(Default, Clone)]
+pub struct MetricValues {
+    keys: String,
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    start: usize,
+    end: usize,
+    value: f64,
+}
+
+impl MetricValues {
+    /// The map of these (key, value) pairs; a key given twice keeps its last value, as
+    /// repeated inserts would.
+    pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, f64)>) -> MetricValues {
+        let mut out = MetricValues::default();
+        out.extend(pairs);
+        out
+    }
+
+    /// Sets many values at once (one sort); a key given again keeps its last value.
+    pub fn extend<K: AsRef<str>>(&mut self, pairs: impl IntoIterator<Item = (K, f64)>) {
+        let before = self.entries.len();
+        for (k, value) in pairs {
+            self.push_with(|key| key.push_str(k.as_ref()), value);
+        }
+        self.settle(before);
+    }
+
+    /// Appends a key (written by `write`) and its value, out of order until [`Self::settle`].
+    fn push_with(&mut self, write: impl FnOnce(&mut String), value: f64) {
+        let start = self.keys.len();
+        write(&mut self.keys);
+        self.entries.push(Entry {
+            start,
+            end: self.keys.len(),
+            value,
+        });
+    }
+
+    /// Restores the order after pushes (entries from `before` on are the new ones).
+    fn settle(&mut self, before: usize) {
+        if self.entries.len() == before {
+            return;
+        }
+        let keys = &self.keys;
+        let key = |e: &Entry| &keys[e.start..e.end];
+        // Stable, so of equal keys the one given last stays last, and the dedup keeps it. The
+        // old entries are one sorted run, which the sort merges rather than re-sorts.
+        self.entries.sort_by(|a, b| key(a).cmp(key(b)));
+        let mut kept: Vec<Entry> = Vec::with_capacity(self.entries.len());
+        for e in self.entries.drain(..) {
+            match kept.last_mut() {
+                Some(last) if key(last) == key(&e) => *last = e,
+                _ => kept.push(e),
+            }
+        }
+        // Lay the keys out in order: lookups probe neighbouring bytes, not the whole buffer,
+        // and replaced keys' bytes are dropped.
+        let mut laid = String::with_capacity(kept.iter().map(|e| e.end - e.start).sum());
+        for e in &mut kept {
+            let start = laid.len();
+            laid.push_str(&self.keys[e.start..e.end]);
+            *e = Entry {
+                start,
+                end: laid.len(),
+                value: e.value,
+            };
+        }
+        self.keys = laid;
+        self.entries = kept;
+    }
+
+    fn key_of(&self, e: &Entry) -> &str {
+        &self.keys[e.start..e.end]
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|e| self.key_of(e).cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&f64> {
+        self.find(key).ok().map(|i| &self.entries[i].value)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets a value; returns the one it replaced.
+    pub fn insert(&mut self, key: impl AsRef<str>, value: f64) -> Option<f64> {
+        let key = key.as_ref();
+        match self.find(key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].value, value)),
+            Err(i) => {
+                let start = self.keys.len();
+                self.keys.push_str(key);
+                let e = Entry {
+                    start,
+                    end: self.keys.len(),
+                    value,
+                };
+                self.entries.insert(i, e);
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<f64> {
+        let i = self.find(key).ok()?;
+        Some(self.entries.remove(i).value)
+    }
+
+    /// Keeps the pairs `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut f64) -> bool) {
+        let keys = &self.keys;
+        self.entries
+            .retain_mut(|e| keep(&keys[e.start..e.end], &mut e.value));
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// (key, value) in key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &f64)> + ExactSizeIterator {
+        self.entries.iter().map(|e| (self.key_of(e), &e.value))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.entries.iter().map(|e| self.key_of(e))
+    }
+
+    /// The pairs whose key is `from` or sorts after it, in key order.
+    pub fn from_key<'s>(&'s self, from: &str) -> impl Iterator<Item = (&'s str, &'s f64)> + 's {
+        let i = self.find(from).unwrap_or_else(|i| i);
+        self.entries[i..].iter().map(|e| (self.key_of(e), &e.value))
+    }
+}
+
+impl std::ops::Index<&str> for MetricValues {
+    type Output = f64;
+
+    fn index(&self, key: &str) -> &f64 {
+        match self.get(key) {
+            Some(v) => v,
+            None => panic!("no metric {key:?}"),
+        }
+    }
+}
+
+impl PartialEq for MetricValues {
+    fn eq(&self, other: &Self) -> bool {
+        // As a map compares: same keys, values equal as f64 (NaN differs from itself).
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl std::fmt::Debug for MetricValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: AsRef<str>> FromIterator<(K, f64)> for MetricValues {
+    fn from_iter<I: IntoIterator<Item = (K, f64)>>(iter: I) -> Self {
+        MetricValues::from_pairs(iter)
     }
 }
 
@@ -230,14 +429,14 @@ fn unescape(s: &str) -> Option<String> {
 /// Serde for the values map: JSON has no NaN or infinities, and serde_json would write them
 /// as `null`, which then fails to read back as `f64`.
 mod nonfinite {
-    use std::collections::BTreeMap;
+    use super::MetricValues;
 
     use serde::de::{self, Deserializer, Visitor};
     use serde::ser::{SerializeMap, Serializer};
 
-    pub fn serialize<S: Serializer>(map: &BTreeMap<String, f64>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(map: &MetricValues, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(map.len()))?;
-        for (k, v) in map {
+        for (k, v) in map.iter() {
             match special_name(*v) {
                 Some(name) => m.serialize_entry(k, name)?,
                 None => m.serialize_entry(k, v)?,
@@ -266,15 +465,15 @@ mod nonfinite {
         Null(()),
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f64>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MetricValues, D::Error> {
         struct MapVisitor;
         impl<'de> Visitor<'de> for MapVisitor {
-            type Value = BTreeMap<String, f64>;
+            type Value = MetricValues;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a map of metric keys to numbers, \"NaN\", \"+Inf\", \"-Inf\" or null")
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                let mut out = BTreeMap::new();
+                let mut out = Vec::new();
                 while let Some((k, v)) = a.next_entry::<String, Value>()? {
                     let v = match v {
                         Value::Number(n) => n,
@@ -283,9 +482,9 @@ mod nonfinite {
                             de::Error::custom(format!("metric {k}: not a number: {t:?}"))
                         })?,
                     };
-                    out.insert(k, v);
+                    out.push((k, v));
                 }
-                Ok(out)
+                Ok(MetricValues::from_pairs(out))
             }
         }
         d.deserialize_map(MapVisitor)
@@ -391,6 +590,82 @@ mod tests {
                 "jvm.heap.max_bytes_extra"
             ]
         );
+    }
+
+    #[test]
+    fn the_compact_store_answers_as_a_btreemap_does() {
+        // Random inserts, replacements, removals, bulk extends and retains, checked against
+        // a BTreeMap after every step.
+        let mut store = MetricValues::default();
+        let mut model: BTreeMap<String, f64> = BTreeMap::new();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let key = |n: u64| format!("table.m{}{{keyspace=k{},table=t{}}}", n % 7, n % 3, n % 11);
+        for step in 0..2000u32 {
+            let r = next();
+            match r % 5 {
+                0 | 1 => {
+                    let (k, v) = (key(r >> 8), step as f64);
+                    assert_eq!(store.insert(&k, v), model.insert(k, v));
+                }
+                2 => {
+                    let k = key(r >> 8);
+                    assert_eq!(store.remove(&k), model.remove(&k));
+                }
+                3 => {
+                    let batch: Vec<(String, f64)> = (0..(r >> 8) % 20)
+                        .map(|i| (key(next()), f64::from(step) + f64::from(i as u32)))
+                        .collect();
+                    store.extend(batch.iter().map(|(k, v)| (k.as_str(), *v)));
+                    model.extend(batch);
+                }
+                _ if step % 97 == 0 => {
+                    store.retain(|k, _| !k.contains("m3"));
+                    model.retain(|k, _| !k.contains("m3"));
+                }
+                _ => {
+                    let k = key(r >> 8);
+                    assert_eq!(store.get(&k), model.get(&k));
+                }
+            }
+            assert_eq!(store.len(), model.len());
+        }
+        let got: Vec<(&str, f64)> = store.iter().map(|(k, v)| (k, *v)).collect();
+        let want: Vec<(&str, f64)> = model.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(got, want);
+        let from = key(5);
+        let tail: Vec<&str> = store.from_key(&from).map(|(k, _)| k).collect();
+        let want: Vec<&str> = model
+            .range(from.clone()..)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(tail, want);
+    }
+
+    #[test]
+    fn extend_keeps_the_last_of_repeated_keys_as_inserts_would() {
+        let mut bulk = Metrics::default();
+        let mut one_by_one = Metrics::default();
+        let ks = [("keyspace", "ks"), ("table", "t")];
+        type Row<'a> = (&'a str, &'a [(&'a str, &'a str)], f64);
+        let rows: Vec<Row> = vec![
+            ("table.b", &ks, 1.0),
+            ("table.a", &ks, 2.0),
+            ("table.b", &ks, 3.0),
+            ("node.x", &[], 4.0),
+        ];
+        bulk.extend(rows.iter().copied());
+        for (n, s, v) in rows {
+            one_by_one.insert(n, s, v);
+        }
+        assert_eq!(bulk, one_by_one);
+        assert_eq!(bulk.get("table.b", &ks), Some(3.0));
+        assert_eq!(bulk.len(), 3);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::dialect::{self, Cond, Dialect, Rule, RuleSet, Target};
 use super::parse::{Exposition, Sample};
@@ -20,7 +21,8 @@ pub struct Metric {
     pub value: f64,
     pub unit: MetricUnit,
     /// The exporter's sample name this came from, or `derived: …` for computed values.
-    pub source: String,
+    /// Shared: a scrape's thousands of metrics come from a few hundred sample names.
+    pub source: Arc<str>,
     /// Line of (the first) source sample in the exposition.
     pub line: usize,
 }
@@ -198,7 +200,7 @@ struct Candidate {
 /// Cumulative buckets of one series of a histogram.
 struct BucketSeries {
     dist: &'static Distribution,
-    source: String,
+    source: Arc<str>,
     line: usize,
     buckets: Vec<(f64, f64)>,
 }
@@ -212,6 +214,8 @@ struct Accumulator {
     sums: BTreeMap<(usize, &'static str), (f64, String, usize)>,
     /// Units of the names met so far.
     units: HashMap<&'static str, MetricUnit>,
+    /// The last sample name made a source, and that source (samples come in runs of a name).
+    last_source: Option<Arc<str>>,
 }
 
 impl Accumulator {
@@ -248,7 +252,7 @@ impl Accumulator {
                     .entry((ri, scope))
                     .or_insert_with(|| BucketSeries {
                         dist: d,
-                        source: s.name.to_string(),
+                        source: Arc::from(format!("{} (quantile from buckets)", s.name)),
                         line: s.line,
                         buckets: Vec::new(),
                     });
@@ -265,7 +269,15 @@ impl Accumulator {
     }
 
     fn emit(&mut self, rule: usize, name: &'static str, scope: Scope, value: f64, s: &Sample<'_>) {
-        self.push(rule, name, scope, value, s.name.to_string(), s.line);
+        let source = match &self.last_source {
+            Some(last) if **last == *s.name => last.clone(),
+            _ => {
+                let new: Arc<str> = Arc::from(s.name);
+                self.last_source = Some(new.clone());
+                new
+            }
+        };
+        self.push(rule, name, scope, value, source, s.line);
     }
 
     fn push(
@@ -274,7 +286,7 @@ impl Accumulator {
         name: &'static str,
         scope: Scope,
         value: f64,
-        source: String,
+        source: Arc<str>,
         line: usize,
     ) {
         // The vocabulary is a list; a name is looked up once per scrape, not per series.
@@ -299,20 +311,20 @@ impl Accumulator {
         for ((rule, scope), mut series) in std::mem::take(&mut self.buckets) {
             for (q, stat) in Stat::QUANTILES {
                 if let Some(v) = bucket_quantile(q, &mut series.buckets) {
-                    let source = format!("{} (quantile from buckets)", series.source);
                     self.push(
                         rule,
                         series.dist.name(stat),
                         scope.clone(),
                         v,
-                        source,
+                        series.source.clone(),
                         series.line,
                     );
                 }
             }
         }
         for ((rule, name), (sum, source, line)) in std::mem::take(&mut self.sums) {
-            self.push(rule, name, Vec::new(), sum, format!("{source} (sum)"), line);
+            let source = Arc::from(format!("{source} (sum)"));
+            self.push(rule, name, Vec::new(), sum, source, line);
         }
         // Aliases (MUTATION / MUTATION_REQ, old and new JVM names): earliest rule wins.
         // Sorted by (name, scope, rule), stably: grouped by name first (a few hundred names,
@@ -427,7 +439,7 @@ fn derived_metric(cache: &str, leaf: &str, value: f64, how: &str, line: usize) -
         scope: Vec::new(),
         value,
         unit: entry.map_or(MetricUnit::Count, |e| e.unit),
-        source: format!("derived: {cache}.{how}"),
+        source: Arc::from(format!("derived: {cache}.{how}")),
         line,
     }
 }

@@ -231,8 +231,9 @@ pub fn parse(text: &str) -> Exposition<'_> {
     let mut line_no = 0usize;
     while !rest.is_empty() {
         line_no += 1;
-        // `str::find(char)` uses memchr: the line split is not where the time goes.
-        let (line, next, terminated) = match rest.find('\n') {
+        // memchr itself: `str::find('\n')` reaches it through the char searcher, whose
+        // per-line overhead profiled at ~5 % of a fleet's analysis.
+        let (line, next, terminated) = match memchr::memchr(b'\n', rest.as_bytes()) {
             Some(i) => (&rest[..i], &rest[i + 1..], true),
             None => (rest, "", false),
         };

@@ -556,9 +556,11 @@ fn levels(n: &Normalised) -> Metrics {
         dialect: Some(n.dialect.as_str().to_string()),
         ..Metrics::default()
     };
-    for metric in &n.metrics {
-        m.insert(metric.name, &metric.scope, metric.value);
-    }
+    m.extend(
+        n.metrics
+            .iter()
+            .map(|metric| (metric.name, metric.scope.as_slice(), metric.value)),
+    );
     m
 }
 
@@ -576,6 +578,7 @@ fn add_rates(
     // Both lists are sorted by (name, scope) (see `normalise`): a merge pairs each counter of
     // the second scrape with its value in the first.
     let mut before = a.metrics.iter().filter(|m| is_counter(m.name)).peekable();
+    let mut rates = Vec::new();
     for m in b.metrics.iter().filter(|m| is_counter(m.name)) {
         let here = (m.name, &m.scope);
         while before.next_if(|p| (p.name, &p.scope) < here).is_some() {}
@@ -597,12 +600,13 @@ fn add_rates(
             ));
             continue;
         }
-        out.insert(
-            &Metrics::rate_name(m.name),
-            &m.scope,
-            (m.value - was) / seconds,
-        );
+        rates.push((Metrics::rate_name(m.name), m, (m.value - was) / seconds));
     }
+    out.extend(
+        rates
+            .iter()
+            .map(|(name, m, rate)| (name.as_str(), m.scope.as_slice(), *rate)),
+    );
 }
 
 #[cfg(test)]

@@ -801,18 +801,50 @@ pub fn table_load(s: &Snapshot, t: &Table) -> Vec<NodeLoad> {
 /// [`table_load`] memoised by (keyspace, table) for one engine run (see
 /// [`ClusterCtx::table_load`](crate::engine::ClusterCtx::table_load)).
 #[derive(Default)]
-pub struct TableLoads(
-    std::cell::RefCell<std::collections::HashMap<(String, String), Vec<NodeLoad>>>,
-);
+pub struct TableLoads {
+    map: std::cell::RefCell<std::collections::HashMap<(String, String), Vec<NodeLoad>>>,
+    filled: std::cell::Cell<bool>,
+}
 
 impl TableLoads {
+    /// Computes every user table's load on all cores, once: about ten cluster rules read each
+    /// of them, one after another, on one thread.
+    fn fill(&self, s: &Snapshot) {
+        self.filled.set(true);
+        let tables: Vec<&Table> = user_tables(s).collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(tables.len());
+        if threads <= 1 || s.nodes.len() <= 1 {
+            return;
+        }
+        let chunk = tables.len().div_ceil(threads);
+        let computed: Vec<Vec<Vec<NodeLoad>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = tables
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(|t| table_load(s, t)).collect()))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut map = self.map.borrow_mut();
+        for (t, l) in tables.iter().zip(computed.into_iter().flatten()) {
+            map.insert((t.keyspace.clone(), t.name.clone()), l);
+        }
+    }
+
     pub fn get(&self, s: &Snapshot, t: &Table) -> Vec<NodeLoad> {
+        if !self.filled.get() {
+            self.fill(s);
+        }
         let key = (t.keyspace.clone(), t.name.clone());
-        if let Some(l) = self.0.borrow().get(&key) {
+        if let Some(l) = self.map.borrow().get(&key) {
             return l.clone();
         }
         let l = table_load(s, t);
-        self.0.borrow_mut().insert(key, l.clone());
+        self.map.borrow_mut().insert(key, l.clone());
         l
     }
 }
