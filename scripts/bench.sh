@@ -28,16 +28,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-have() { command -v "$1" >/dev/null 2>&1; }
-apt_install() {
-  if [ "$(id -u)" = 0 ] && have apt-get; then
-    echo "bench.sh: installing $*" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; }
-  else
-    echo "bench.sh: please install: $*" >&2; exit 2
-  fi
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 have cargo || { echo "bench.sh: cargo not found (install Rust with rustup)" >&2; exit 2; }
 [ -x /usr/bin/time ] || apt_install time
 have zstd || apt_install zstd

@@ -8,15 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-have() { command -v "$1" >/dev/null 2>&1; }
-apt_install() {
-  if [ "$(id -u)" = 0 ] && have apt-get; then
-    echo "test.sh: installing $*" >&2
-    apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$@" >/dev/null; }
-  else
-    echo "test.sh: please install: $*" >&2; exit 2
-  fi
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 have cargo || { echo "test.sh: cargo not found (install Rust with rustup)" >&2; exit 2; }
 have java && java -version 2>&1 | grep -q '"17' || apt_install openjdk-17-jdk-headless
 have javac || apt_install openjdk-17-jdk-headless
