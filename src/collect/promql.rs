@@ -701,15 +701,10 @@ fn instance_metrics(
                 dialect.as_str()
             ));
         }
-        let kept: Vec<(String, &super::prometheus::Metric)> = n
-            .metrics
-            .iter()
-            .filter_map(|metric| Some((output_name(plan, metric.name, func)?, metric)))
-            .collect();
-        m.extend(
-            kept.iter()
-                .map(|(name, metric)| (name.as_str(), metric.scope.as_slice(), metric.value)),
-        );
+        m.extend(n.metrics.iter().filter_map(|metric| {
+            let name = output_name(plan, metric.name, func)?;
+            Some((name, metric.scope.as_slice(), metric.value))
+        }));
     }
     m
 }

@@ -105,15 +105,17 @@ impl Metrics {
     }
 
     /// Sets many values (name, scope, value) at once; a key given again keeps its last value.
-    pub fn extend<'a, K, V, I>(&mut self, values: I)
+    pub fn extend<'a, N, K, V, I>(&mut self, values: I)
     where
+        N: AsRef<str>,
         K: AsRef<str> + 'a,
         V: AsRef<str> + 'a,
-        I: IntoIterator<Item = (&'a str, &'a [(K, V)], f64)>,
+        I: IntoIterator<Item = (N, &'a [(K, V)], f64)>,
     {
         let before = self.values.len();
         for (name, scope, v) in values {
-            self.values.push_with(|key| key_into(key, name, scope), v);
+            self.values
+                .push_with(|key| key_into(key, name.as_ref(), scope), v);
         }
         self.values.settle(before);
     }
@@ -180,7 +182,7 @@ impl Metrics {
 /// lives in one text buffer and the map is a sorted vector of (start, end, value), so a
 /// node's series are two allocations. Built in bulk with [`MetricValues::from_pairs`] (one
 /// sort); [`MetricValues::insert`] and [`MetricValues::remove`] stay correct for the odd
-/// change afterwards (a replaced or removed key leaves its bytes in the buffer).
+/// change afterwards (a removed key leaves its bytes in the buffer until the next bulk set).
 #[derive(Default, Clone)]
 pub struct MetricValues {
     keys: String,
@@ -268,10 +270,6 @@ impl MetricValues {
         self.find(key).ok().map(|i| &self.entries[i].value)
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.find(key).is_ok()
-    }
-
     /// Sets a value; returns the one it replaced.
     pub fn insert(&mut self, key: impl AsRef<str>, value: f64) -> Option<f64> {
         let key = key.as_ref();
@@ -312,11 +310,11 @@ impl MetricValues {
     }
 
     /// (key, value) in key order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &f64)> + ExactSizeIterator {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &f64)> {
         self.entries.iter().map(|e| (self.key_of(e), &e.value))
     }
 
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|e| self.key_of(e))
     }
 
@@ -348,12 +346,6 @@ impl PartialEq for MetricValues {
 impl std::fmt::Debug for MetricValues {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
-    }
-}
-
-impl<K: AsRef<str>> FromIterator<(K, f64)> for MetricValues {
-    fn from_iter<I: IntoIterator<Item = (K, f64)>>(iter: I) -> Self {
-        MetricValues::from_pairs(iter)
     }
 }
 

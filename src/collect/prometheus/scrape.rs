@@ -600,13 +600,13 @@ fn add_rates(
             ));
             continue;
         }
-        rates.push((Metrics::rate_name(m.name), m, (m.value - was) / seconds));
+        rates.push((
+            Metrics::rate_name(m.name),
+            m.scope.as_slice(),
+            (m.value - was) / seconds,
+        ));
     }
-    out.extend(
-        rates
-            .iter()
-            .map(|(name, m, rate)| (name.as_str(), m.scope.as_slice(), *rate)),
-    );
+    out.extend(rates);
 }
 
 #[cfg(test)]
