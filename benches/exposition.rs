@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use casstune::collect::prometheus::{normalise, parse};
+use casstune::collect::prometheus::{node_metrics, normalise, parse};
 
 const RUNS: usize = 5;
 
@@ -175,4 +175,43 @@ fn main() {
         black_box(normalise(&parse(black_box(&node1))));
     });
     report("parse+normalise node1", node1.len(), samples, t);
+
+    fleet_pair();
+}
+
+/// One node's two scrapes from a generated fleet (`scripts/bench.sh` makes them under
+/// `target/fleet/`): what `analyze` does per node, split into its steps.
+fn fleet_pair() {
+    let nodes = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fleet/fleet-10/nodes");
+    let Some(dir) = std::fs::read_dir(&nodes).ok().and_then(|d| {
+        let mut v: Vec<_> = d.flatten().map(|e| e.path()).collect();
+        v.sort();
+        v.into_iter().next()
+    }) else {
+        println!(
+            "\n{} missing (run scripts/bench.sh once); fleet pair skipped",
+            nodes.display()
+        );
+        return;
+    };
+    let read = |n: u8| std::fs::read_to_string(dir.join(format!("metrics/scrape-{n}.prom")));
+    let (Ok(a), Ok(b)) = (read(0), read(1)) else {
+        println!("\nno scrape pair under {}; skipped", dir.display());
+        return;
+    };
+    println!("\nfleet node {}", dir.display());
+    let e = parse(&b);
+    let samples = e.sample_count();
+    let t = median(50, || {
+        black_box(parse(black_box(&b)));
+    });
+    report("parse fleet scrape", b.len(), samples, t);
+    let t = median(50, || {
+        black_box(normalise(black_box(&e)));
+    });
+    report("normalise fleet scrape", b.len(), samples, t);
+    let t = median(20, || {
+        black_box(node_metrics(black_box(&a), Some((black_box(&b), 30.0))));
+    });
+    report("node_metrics fleet pair", a.len() + b.len(), 2 * samples, t);
 }

@@ -692,7 +692,8 @@ fn instance_metrics(
     let funcs: BTreeSet<Func> = plan.queries.keys().map(|(_, f)| *f).collect();
     let mut m = Metrics::default();
     for func in funcs {
-        let n = normalise(&parse(&exposition_text(t, plan, func)));
+        let text = exposition_text(t, plan, func);
+        let n = normalise(&parse(&text));
         if n.dialect != dialect {
             notes.push(format!(
                 "{} answers read as {} rather than {}",

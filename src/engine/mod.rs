@@ -379,74 +379,112 @@ impl Engine {
         }
     }
 
+    /// The node rules of every node, in node order. Nodes are independent, so a fleet's are
+    /// shared out over the cores in contiguous runs; the result is the same as one after
+    /// another (each node's outcome comes back in its place).
+    fn run_nodes(&self, snapshot: &Snapshot) -> Vec<Outcome> {
+        let nodes = &snapshot.nodes;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(nodes.len());
+        if threads <= 1 {
+            return nodes.iter().map(|n| self.run_node(snapshot, n)).collect();
+        }
+        let chunk = nodes.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = nodes
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|n| self.run_node(snapshot, n))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+
+    /// The node rules on one node (unranked).
+    fn run_node(&self, snapshot: &Snapshot, node: &Node) -> Outcome {
+        let mut out = Outcome::default();
+        // Built on first use: a run with no applicable CEL rule pays nothing for it.
+        let mut cel_ctx = None;
+        for rule in &self.rules {
+            if !rule.meta.applies_to(node.version) {
+                continue;
+            }
+            // A node whose settings were read from it while running has started: rules
+            // about what stops a start would only restate the settings table's aliases.
+            if rule.meta.blocks_startup && node.config.as_ref().is_some_and(|c| c.running) {
+                continue;
+            }
+            if matches!(rule.check, Check::Cluster(_)) {
+                continue;
+            }
+            // Lint: rules that need a live collection are for `analyze`, not "not checked".
+            if snapshot.collection.is_none()
+                && rule.meta.needs.iter().any(|n| n.only_from_a_collection())
+            {
+                continue;
+            }
+            let missing: Vec<_> = rule
+                .meta
+                .needs
+                .iter()
+                .filter(|n| !n.met(node, snapshot))
+                .collect();
+            if !missing.is_empty() {
+                out.not_checked.push(NotChecked {
+                    rule: rule.meta.id.clone(),
+                    subject: node.id.clone(),
+                    reason: format!(
+                        "needs {}",
+                        missing
+                            .iter()
+                            .map(|n| n.describe())
+                            .collect::<Vec<_>>()
+                            .join(NEEDS_SEPARATOR)
+                    ),
+                });
+                continue;
+            }
+            let mut em = Emitter::new(&rule.meta, &node.id);
+            let ctx = Ctx {
+                node,
+                meta: &rule.meta,
+                snapshot,
+            };
+            match &rule.check {
+                Check::Builtin(f) => f(&ctx, &mut em),
+                Check::Cluster(_) => {}
+                Check::Cel(c) => {
+                    let root = cel_ctx.get_or_insert_with(|| cel_rules::node_context(node));
+                    if let Err(reason) = c.run(&ctx, root, &mut em) {
+                        out.not_checked.push(NotChecked {
+                            rule: rule.meta.id.clone(),
+                            subject: node.id.clone(),
+                            reason,
+                        });
+                    }
+                }
+            }
+            out.findings.extend(em.findings);
+        }
+        out
+    }
+
     /// Runs every applicable rule on every node and ranks the findings.
     pub fn run(&self, snapshot: &Snapshot) -> Outcome {
         let mut out = Outcome::default();
         self.run_cluster_rules(snapshot, &mut out);
-        for node in &snapshot.nodes {
-            // Built on first use: a run with no applicable CEL rule pays nothing for it.
-            let mut cel_ctx = None;
-            for rule in &self.rules {
-                if !rule.meta.applies_to(node.version) {
-                    continue;
-                }
-                // A node whose settings were read from it while running has started: rules
-                // about what stops a start would only restate the settings table's aliases.
-                if rule.meta.blocks_startup && node.config.as_ref().is_some_and(|c| c.running) {
-                    continue;
-                }
-                if matches!(rule.check, Check::Cluster(_)) {
-                    continue;
-                }
-                // Lint: rules that need a live collection are for `analyze`, not "not checked".
-                if snapshot.collection.is_none()
-                    && rule.meta.needs.iter().any(|n| n.only_from_a_collection())
-                {
-                    continue;
-                }
-                let missing: Vec<_> = rule
-                    .meta
-                    .needs
-                    .iter()
-                    .filter(|n| !n.met(node, snapshot))
-                    .collect();
-                if !missing.is_empty() {
-                    out.not_checked.push(NotChecked {
-                        rule: rule.meta.id.clone(),
-                        subject: node.id.clone(),
-                        reason: format!(
-                            "needs {}",
-                            missing
-                                .iter()
-                                .map(|n| n.describe())
-                                .collect::<Vec<_>>()
-                                .join(NEEDS_SEPARATOR)
-                        ),
-                    });
-                    continue;
-                }
-                let mut em = Emitter::new(&rule.meta, &node.id);
-                let ctx = Ctx {
-                    node,
-                    meta: &rule.meta,
-                    snapshot,
-                };
-                match &rule.check {
-                    Check::Builtin(f) => f(&ctx, &mut em),
-                    Check::Cluster(_) => {}
-                    Check::Cel(c) => {
-                        let root = cel_ctx.get_or_insert_with(|| cel_rules::node_context(node));
-                        if let Err(reason) = c.run(&ctx, root, &mut em) {
-                            out.not_checked.push(NotChecked {
-                                rule: rule.meta.id.clone(),
-                                subject: node.id.clone(),
-                                reason,
-                            });
-                        }
-                    }
-                }
-                out.findings.extend(em.findings);
-            }
+        for part in self.run_nodes(snapshot) {
+            out.findings.extend(part.findings);
+            out.not_checked.extend(part.not_checked);
         }
         rank(&mut out.findings);
         out.not_checked

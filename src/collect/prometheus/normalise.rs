@@ -6,17 +6,25 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use super::dialect::{self, Cond, Dialect, Rule, RuleSet, Target};
 use super::parse::{Exposition, Sample};
 use super::vocab::{self, Distribution, MetricUnit, Stat};
 
+/// Scope labels in the vocabulary's order for a name (`keyspace`, `table`; `pool`; …). The
+/// values borrow from the exposition's text (unless a value had an escape), and up to two
+/// pairs live inline: a scrape yields tens of thousands of metrics, and one allocation each
+/// for the pairs and their values was a fifth of normalising.
+pub type Scope<'a> = SmallVec<[(&'static str, Cow<'a, str>); 2]>;
+
 /// One normalised value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Metric {
+pub struct Metric<'a> {
     /// A name of the vocabulary (see [`vocab`](super::vocab)).
     pub name: &'static str,
-    /// Scope labels in the vocabulary's order for this name (`keyspace`, `table`; `pool`; …).
-    pub scope: Vec<(&'static str, String)>,
+    /// Scope labels in the vocabulary's order for this name.
+    pub scope: Scope<'a>,
     /// In `unit`; NaN passes through.
     pub value: f64,
     pub unit: MetricUnit,
@@ -27,32 +35,32 @@ pub struct Metric {
     pub line: usize,
 }
 
-impl Metric {
+impl Metric<'_> {
     /// The value of one scope label.
     pub fn scope(&self, key: &str) -> Option<&str> {
         self.scope
             .iter()
             .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
-/// The metrics of one scrape, in vocabulary terms.
+/// The metrics of one scrape, in vocabulary terms; scope values borrow from the text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Normalised {
+pub struct Normalised<'a> {
     pub dialect: Dialect,
     /// Sorted by name, then scope.
-    pub metrics: Vec<Metric>,
+    pub metrics: Vec<Metric<'a>>,
 }
 
-impl Normalised {
+impl<'a> Normalised<'a> {
     /// Every metric with this name.
-    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Metric> + 's {
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Metric<'a>> + 's {
         self.metrics.iter().filter(move |m| m.name == name)
     }
 
     /// The metric with this name whose scope has all the given pairs.
-    pub fn find(&self, name: &str, scope: &[(&str, &str)]) -> Option<&Metric> {
+    pub fn find(&self, name: &str, scope: &[(&str, &str)]) -> Option<&Metric<'a>> {
         self.metrics
             .iter()
             .find(|m| m.name == name && scope.iter().all(|(k, v)| m.scope(k) == Some(*v)))
@@ -66,14 +74,14 @@ impl Normalised {
 
 /// Normalises a parsed exposition. Samples no rule knows are ignored (the raw text stays in
 /// the snapshot for that).
-pub fn normalise(exp: &Exposition<'_>) -> Normalised {
+pub fn normalise<'a>(exp: &Exposition<'a>) -> Normalised<'a> {
     normalise_where(exp, |_| true)
 }
 
 /// [`normalise`] keeping only counters (what a first scrape is read for: the rates between
 /// it and the second). The counters are the ones [`normalise`] gives; it skips the gauges
 /// and quantiles, most of a scrape.
-pub fn normalise_counters(exp: &Exposition<'_>) -> Normalised {
+pub fn normalise_counters<'a>(exp: &Exposition<'a>) -> Normalised<'a> {
     normalise_where(exp, makes_counters)
 }
 
@@ -88,7 +96,7 @@ fn makes_counters(rule: &Rule) -> bool {
     }
 }
 
-fn normalise_where(exp: &Exposition<'_>, keep: fn(&Rule) -> bool) -> Normalised {
+fn normalise_where<'a>(exp: &Exposition<'a>, keep: fn(&Rule) -> bool) -> Normalised<'a> {
     let dialect = detect(exp);
     let rules = dialect::rules(dialect);
     let mut acc = Accumulator::default();
@@ -119,14 +127,10 @@ fn normalise_where(exp: &Exposition<'_>, keep: fn(&Rule) -> bool) -> Normalised 
 /// Picks the dialect whose rules explain the most families; `scylla_*` families mark
 /// ScyllaDB. Ties go to the earlier dialect in [`Dialect::MAPPED`].
 pub fn detect(exp: &Exposition<'_>) -> Dialect {
+    let names = family_names(exp);
     let mut best = (0usize, Dialect::Unknown);
     for d in Dialect::MAPPED {
-        let rules = dialect::rules(d);
-        let score = exp
-            .families
-            .iter()
-            .filter(|f| family_identifies(rules, f.samples.iter().map(|s| s.name)))
-            .count();
+        let score = score(dialect::rules(d), &names);
         if score > best.0 {
             best = (score, d);
         }
@@ -142,24 +146,42 @@ pub fn detect(exp: &Exposition<'_>) -> Dialect {
     best.1
 }
 
-fn family_identifies<'a>(rules: &RuleSet, names: impl Iterator<Item = &'a str>) -> bool {
-    let mut last = "";
-    for name in names {
-        // Samples of a family come in runs of one name: test each name once per run.
-        if name == last {
-            continue;
-        }
-        last = name;
-        let lname = lower(name);
-        let hit = rules
-            .for_name(&lname)
-            .iter()
-            .any(|&i| rules.rules.get(i).is_some_and(|r| r.identifies));
-        if hit {
-            return true;
-        }
-    }
-    false
+/// Each family's sample names (lower case, once per run of samples of one name), gathered in
+/// one pass for every dialect to score: a family has one to four names (`x`, `x_sum`, …)
+/// but can have thousands of samples.
+fn family_names<'a>(exp: &Exposition<'a>) -> Vec<Vec<Cow<'a, str>>> {
+    exp.families
+        .iter()
+        .map(|f| {
+            let mut names: Vec<Cow<'a, str>> = Vec::new();
+            let mut last = "";
+            for s in &f.samples {
+                if s.name != last {
+                    last = s.name;
+                    let lname = lower(s.name);
+                    if !names.contains(&lname) {
+                        names.push(lname);
+                    }
+                }
+            }
+            names
+        })
+        .collect()
+}
+
+/// How many families have a name that one of `rules`' identifying rules reads.
+fn score(rules: &RuleSet, families: &[Vec<Cow<'_, str>>]) -> usize {
+    families
+        .iter()
+        .filter(|names| {
+            names.iter().any(|name| {
+                rules
+                    .for_name(name)
+                    .iter()
+                    .any(|&i| rules.rules.get(i).is_some_and(|r| r.identifies))
+            })
+        })
+        .count()
 }
 
 /// Metric names are matched in lower case: the raw JMX naming keeps the MBean's case unless
@@ -182,19 +204,22 @@ fn conds_hold(rule: &Rule, s: &Sample<'_>) -> bool {
 }
 
 /// The rule's scope values, or `None` when the sample lacks one (a roll-up series).
-fn scope_of(rule: &Rule, s: &Sample<'_>) -> Option<Vec<(&'static str, String)>> {
+fn scope_of<'a>(rule: &Rule, s: &Sample<'a>) -> Option<Scope<'a>> {
     rule.scope
         .iter()
-        .map(|&(key, label)| s.label(label).map(|v| (key, v.to_string())))
+        .map(|&(key, label)| {
+            s.labels
+                .iter()
+                .find(|l| l.name == label)
+                .map(|l| (key, l.value.clone()))
+        })
         .collect()
 }
 
-type Scope = Vec<(&'static str, String)>;
-
 /// A metric with the rule that produced it, so that the earliest rule wins among aliases.
-struct Candidate {
+struct Candidate<'a> {
     rule: usize,
-    metric: Metric,
+    metric: Metric<'a>,
 }
 
 /// Cumulative buckets of one series of a histogram.
@@ -206,10 +231,10 @@ struct BucketSeries {
 }
 
 #[derive(Default)]
-struct Accumulator {
-    out: Vec<Candidate>,
+struct Accumulator<'a> {
+    out: Vec<Candidate<'a>>,
     /// (rule, scope) → buckets; BTreeMap for a deterministic order.
-    buckets: BTreeMap<(usize, Scope), BucketSeries>,
+    buckets: BTreeMap<(usize, Scope<'a>), BucketSeries>,
     /// (rule, name) → running sum.
     sums: BTreeMap<(usize, &'static str), (f64, String, usize)>,
     /// Units of the names met so far.
@@ -218,8 +243,8 @@ struct Accumulator {
     last_source: Option<Arc<str>>,
 }
 
-impl Accumulator {
-    fn apply(&mut self, ri: usize, rule: &Rule, s: &Sample<'_>) {
+impl<'a> Accumulator<'a> {
+    fn apply(&mut self, ri: usize, rule: &Rule, s: &Sample<'a>) {
         if !conds_hold(rule, s) {
             return;
         }
@@ -268,7 +293,14 @@ impl Accumulator {
         }
     }
 
-    fn emit(&mut self, rule: usize, name: &'static str, scope: Scope, value: f64, s: &Sample<'_>) {
+    fn emit(
+        &mut self,
+        rule: usize,
+        name: &'static str,
+        scope: Scope<'a>,
+        value: f64,
+        s: &Sample<'_>,
+    ) {
         let source = match &self.last_source {
             Some(last) if **last == *s.name => last.clone(),
             _ => {
@@ -284,7 +316,7 @@ impl Accumulator {
         &mut self,
         rule: usize,
         name: &'static str,
-        scope: Scope,
+        scope: Scope<'a>,
         value: f64,
         source: Arc<str>,
         line: usize,
@@ -307,7 +339,7 @@ impl Accumulator {
         });
     }
 
-    fn finish(mut self) -> Vec<Metric> {
+    fn finish(mut self) -> Vec<Metric<'a>> {
         for ((rule, scope), mut series) in std::mem::take(&mut self.buckets) {
             for (q, stat) in Stat::QUANTILES {
                 if let Some(v) = bucket_quantile(q, &mut series.buckets) {
@@ -324,17 +356,17 @@ impl Accumulator {
         }
         for ((rule, name), (sum, source, line)) in std::mem::take(&mut self.sums) {
             let source = Arc::from(format!("{source} (sum)"));
-            self.push(rule, name, Vec::new(), sum, source, line);
+            self.push(rule, name, Scope::new(), sum, source, line);
         }
         // Aliases (MUTATION / MUTATION_REQ, old and new JVM names): earliest rule wins.
         // Sorted by (name, scope, rule), stably: grouped by name first (a few hundred names,
         // each group already nearly in scope order), which saves most string comparisons of
         // one sort over every candidate and gives the same order.
-        let mut groups: HashMap<&'static str, Vec<Candidate>> = HashMap::new();
+        let mut groups: HashMap<&'static str, Vec<Candidate<'a>>> = HashMap::new();
         for c in std::mem::take(&mut self.out) {
             groups.entry(c.metric.name).or_default().push(c);
         }
-        let mut groups: Vec<(&'static str, Vec<Candidate>)> = groups.into_iter().collect();
+        let mut groups: Vec<(&'static str, Vec<Candidate<'a>>)> = groups.into_iter().collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (_, mut g) in groups {
             g.sort_by(|a, b| (&a.metric.scope, a.rule).cmp(&(&b.metric.scope, b.rule)));
@@ -343,7 +375,7 @@ impl Accumulator {
         self.out.dedup_by(|later, first| {
             later.metric.name == first.metric.name && later.metric.scope == first.metric.scope
         });
-        let mut metrics: Vec<Metric> = self.out.into_iter().map(|c| c.metric).collect();
+        let mut metrics: Vec<Metric<'a>> = self.out.into_iter().map(|c| c.metric).collect();
         derive_caches(&mut metrics);
         metrics.sort_by(|a, b| (a.name, &a.scope).cmp(&(b.name, &b.scope)));
         metrics
@@ -391,8 +423,8 @@ pub fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)]) -> Option<f64> {
 
 /// Fills `cache.X.requests` (hits + misses) and `cache.X.hit_ratio` (hits / requests, NaN
 /// without requests, as Cassandra reports it) where the exporter gave only the parts.
-fn derive_caches(metrics: &mut Vec<Metric>) {
-    let mut derived = Vec::new();
+fn derive_caches<'a>(metrics: &mut Vec<Metric<'a>>) {
+    let mut derived: Vec<Metric<'a>> = Vec::new();
     for cache in ["cache.key", "cache.row", "cache.counter"] {
         let get = |leaf: &str| {
             let name = format!("{cache}.{leaf}");
@@ -431,12 +463,12 @@ fn derive_caches(metrics: &mut Vec<Metric>) {
     metrics.extend(derived);
 }
 
-fn derived_metric(cache: &str, leaf: &str, value: f64, how: &str, line: usize) -> Metric {
+fn derived_metric<'a>(cache: &str, leaf: &str, value: f64, how: &str, line: usize) -> Metric<'a> {
     let full = format!("{cache}.{leaf}");
     let entry = vocab::lookup(&full);
     Metric {
         name: entry.map_or("cache.unknown", |e| e.name),
-        scope: Vec::new(),
+        scope: Scope::new(),
         value,
         unit: entry.map_or(MetricUnit::Count, |e| e.unit),
         source: Arc::from(format!("derived: {cache}.{how}")),
@@ -446,17 +478,10 @@ fn derived_metric(cache: &str, leaf: &str, value: f64, how: &str, line: usize) -
 
 /// Counts per dialect of families its rules explain, for diagnostics.
 pub fn dialect_scores(exp: &Exposition<'_>) -> HashMap<Dialect, usize> {
+    let names = family_names(exp);
     Dialect::MAPPED
         .iter()
-        .map(|&d| {
-            let rules = dialect::rules(d);
-            let n = exp
-                .families
-                .iter()
-                .filter(|f| family_identifies(rules, f.samples.iter().map(|s| s.name)))
-                .count();
-            (d, n)
-        })
+        .map(|&d| (d, score(dialect::rules(d), &names)))
         .collect()
 }
 

@@ -492,7 +492,7 @@ impl Endpoint {
 /// Problems: parse errors with their line (at most [`MAX_LISTED_PARSE_ERRORS`] per scrape,
 /// then a count), counters that went down (a restart: no rate), a bad interval, and a
 /// dialect change between the scrapes. `source` is left for the caller.
-pub fn node_metrics(first: &str, second: Option<(&str, f64)>) -> (Metrics, Vec<String>) {
+pub fn node_metrics<'t>(first: &'t str, second: Option<(&'t str, f64)>) -> (Metrics, Vec<String>) {
     let mut problems = Vec::new();
     let Some((text, seconds)) = second else {
         let a = read_scrape("first scrape", first, normalise, &mut problems);
@@ -534,12 +534,12 @@ pub fn scrape_metrics(first: &ScrapeText, second: Option<&ScrapeText>) -> (Metri
     (metrics, problems)
 }
 
-fn read_scrape(
+fn read_scrape<'a>(
     what: &str,
-    text: &str,
-    normalise: fn(&Exposition<'_>) -> Normalised,
+    text: &'a str,
+    normalise: fn(&Exposition<'a>) -> Normalised<'a>,
     problems: &mut Vec<String>,
-) -> Normalised {
+) -> Normalised<'a> {
     let exp = parse(text);
     for e in exp.errors.iter().take(MAX_LISTED_PARSE_ERRORS) {
         problems.push(format!("{what}: {e}"));
@@ -551,7 +551,7 @@ fn read_scrape(
     normalise(&exp)
 }
 
-fn levels(n: &Normalised) -> Metrics {
+fn levels(n: &Normalised<'_>) -> Metrics {
     let mut m = Metrics {
         dialect: Some(n.dialect.as_str().to_string()),
         ..Metrics::default()
@@ -568,10 +568,10 @@ fn is_counter(name: &str) -> bool {
     vocab::lookup(name).is_some_and(|e| e.kind == ValueKind::Counter)
 }
 
-fn add_rates(
+fn add_rates<'a>(
     out: &mut Metrics,
-    a: &Normalised,
-    b: &Normalised,
+    a: &Normalised<'a>,
+    b: &Normalised<'a>,
     seconds: f64,
     problems: &mut Vec<String>,
 ) {
