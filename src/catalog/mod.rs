@@ -263,12 +263,12 @@ impl ClassKind {
 
     /// The shipped class whose simple name is closest to `name`'s (case slips, small typos).
     pub fn suggest(&self, name: &str) -> Option<&str> {
-        let simple = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
-        let want = simple(name).to_ascii_lowercase();
+        let simple = |n: &str| n.rsplit('.').next().unwrap_or(n).to_ascii_lowercase();
+        let want = simple(name);
+        let want = Chars::new(&want);
         self.classes
             .iter()
-            .map(|c| (edit_distance(&want, &simple(c).to_ascii_lowercase()), c))
-            .filter(|(d, _)| *d <= 2)
+            .filter_map(|c| Some((edit_distance_within(&want, &simple(c), 2)?, c)))
             .min()
             .map(|(_, c)| c.as_str())
     }
@@ -315,6 +315,9 @@ pub struct Catalog {
     by_name: HashMap<String, usize, FastHash>,
     /// old name → (index of the new parameter, index into its `replaces`)
     by_old: HashMap<String, (usize, usize), FastHash>,
+    /// [`Catalog::all_names`] with their lengths in characters, shortest first: `suggest` only
+    /// compares a key with the names whose length is within its edit limit.
+    names_by_len: OnceLock<Vec<(usize, String)>>,
 }
 
 /// How a yaml key relates to a version's parameters.
@@ -368,6 +371,7 @@ impl Catalog {
             params: file.parameters,
             by_name,
             by_old,
+            names_by_len: OnceLock::new(),
         }
     }
 
@@ -394,11 +398,16 @@ impl Catalog {
 
     /// The name this catalogue's 5.0 successor uses for `name`: casstune's one vocabulary.
     pub fn canonical_name(name: &str) -> String {
+        Catalog::canonical(name).to_string()
+    }
+
+    /// [`Catalog::canonical_name`] without the copy: a catalogue's name, or `name` itself.
+    pub fn canonical(name: &str) -> &str {
         match Catalog::get(Version::V5_0).lookup(name) {
-            Some(l) => l.param().name.clone(),
+            Some(l) => &l.param().name,
             None => match Catalog::get(Version::V4_1).lookup(name) {
-                Some(l) => l.param().name.clone(),
-                None => name.to_string(),
+                Some(l) => &l.param().name,
+                None => name,
             },
         }
     }
@@ -424,11 +433,31 @@ impl Catalog {
 
     /// The closest known name, for "did you mean" (edit distance ≤ 2, or same words reordered).
     pub fn suggest(&self, key: &str) -> Option<&str> {
+        let limit = if key.len() > 12 { 3 } else { 2 };
+        let want = Chars::new(key);
+        let names = self.names_by_len.get_or_init(|| {
+            let mut v: Vec<(usize, String)> = self
+                .all_names()
+                .map(|n| (n.chars().count(), n.to_string()))
+                .collect();
+            v.sort_unstable();
+            v
+        });
+        // A name whose length differs by more than the limit is further than the limit.
+        let len = key.chars().count();
+        let first = names.partition_point(|(n, _)| n + limit < len);
         let mut best: Option<(usize, &str)> = None;
-        for cand in self.all_names() {
-            let d = edit_distance(key, cand);
-            let limit = if key.len() > 12 { 3 } else { 2 };
-            if d <= limit && best.is_none_or(|(bd, bn)| d < bd || (d == bd && cand < bn)) {
+        for (n, cand) in &names[first..] {
+            if *n > len + limit {
+                break;
+            }
+            let cand = cand.as_str();
+            // Only a candidate at most as far as the best so far can still win.
+            let bound = best.map_or(limit, |(bd, _)| bd);
+            let Some(d) = edit_distance_within(&want, cand, bound) else {
+                continue;
+            };
+            if best.is_none_or(|(bd, bn)| d < bd || (d == bd && cand < bn)) {
                 best = Some((d, cand));
             }
         }
@@ -436,23 +465,90 @@ impl Catalog {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 3 {
-        return usize::MAX;
+/// A string prepared for many edit-distance comparisons: its bytes when it is ASCII (every
+/// catalogue name and almost every key), else its characters.
+enum Chars<'a> {
+    Ascii(&'a [u8]),
+    Wide(Vec<char>),
+}
+
+impl<'a> Chars<'a> {
+    fn new(s: &'a str) -> Chars<'a> {
+        if s.is_ascii() {
+            Chars::Ascii(s.as_bytes())
+        } else {
+            Chars::Wide(s.chars().collect())
+        }
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+}
+
+/// The Levenshtein distance between `a` and `b` when it is at most `limit`, else None.
+///
+/// `suggest` runs this against every name of a catalogue for each unknown key, so it neither
+/// allocates (for ASCII text) nor fills the whole table: only the diagonal band a distance of
+/// at most `limit` can use, and it stops as soon as every cell of a row exceeds `limit`.
+fn edit_distance_within(a: &Chars<'_>, b: &str, limit: usize) -> Option<usize> {
+    match a {
+        Chars::Ascii(a) if b.is_ascii() => levenshtein_within(a, b.as_bytes(), limit),
+        Chars::Ascii(a) => {
+            let b: Vec<char> = b.chars().collect();
+            let a: Vec<char> = a.iter().map(|&c| char::from(c)).collect();
+            levenshtein_within(&a, &b, limit)
+        }
+        Chars::Wide(a) => {
+            let b: Vec<char> = b.chars().collect();
+            levenshtein_within(a, &b, limit)
+        }
+    }
+}
+
+/// The widest band [`levenshtein_within`] handles: distances up to 3 (what `suggest` asks).
+const MAX_EDIT_LIMIT: usize = 3;
+
+fn levenshtein_within<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
+    let limit = limit.min(MAX_EDIT_LIMIT);
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    // Band cell k of row i is the table's cell (i, j = i + k - limit); anything outside the
+    // table or the band counts as `over`, a value no in-band path can beat.
+    const BAND: usize = 2 * MAX_EDIT_LIMIT + 1;
+    let over = limit + 1;
+    let width = 2 * limit + 1;
+    let mut prev = [over; BAND];
+    let mut cur = [over; BAND];
+    for (k, cell) in prev.iter_mut().enumerate().take(width) {
+        if let Some(j) = k.checked_sub(limit)
+            && j <= b.len()
+        {
+            *cell = j;
+        }
+    }
     for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        let mut row_min = over;
+        for k in 0..width {
+            let Some(j) = (i + k).checked_sub(limit).filter(|j| *j <= b.len()) else {
+                cur[k] = over;
+                continue;
+            };
+            let d = if j == 0 {
+                i
+            } else {
+                let up = if k + 1 < width { prev[k + 1] } else { over };
+                let left = if k > 0 { cur[k - 1] } else { over };
+                let diag = prev[k] + usize::from(a[i - 1] != b[j - 1]);
+                (up + 1).min(left + 1).min(diag)
+            };
+            cur[k] = d.min(over);
+            row_min = row_min.min(cur[k]);
+        }
+        if row_min > limit {
+            return None;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    let d = prev[b.len() + limit - a.len()];
+    (d <= limit).then_some(d)
 }
 
 #[cfg(test)]
@@ -568,6 +664,122 @@ mod tests {
         let c50 = Catalog::get(Version::V5_0);
         assert!(c50.lookup("start_rpc").is_none());
         assert_eq!(c50.removed_since("start_rpc"), Some(Version::V3_11));
+    }
+
+    /// The plain full-table Levenshtein distance, the reference for the banded one.
+    fn edit_distance(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        let mut cur = vec![0; b.len() + 1];
+        for i in 1..=a.len() {
+            cur[0] = i;
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        prev[b.len()]
+    }
+
+    #[test]
+    fn banded_edit_distance_matches_the_full_table() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "abcd",
+            "xabcd",
+            "abcdx",
+            "axcd",
+            "dcba",
+            "ü",
+            "aü",
+            "üa",
+            "concurrent_reads",
+            "concurent_reads",
+            "concurrent_writes",
+            "num_tokens",
+            "num_token",
+            "tokens_num",
+            "memtable_heap_space",
+            "héllo",
+            "hello",
+        ];
+        for a in words {
+            for b in words {
+                let full = edit_distance(a, b);
+                for limit in 0..=MAX_EDIT_LIMIT {
+                    let want = (full <= limit).then_some(full);
+                    assert_eq!(
+                        edit_distance_within(&Chars::new(a), b, limit),
+                        want,
+                        "{a:?} {b:?} within {limit}"
+                    );
+                }
+            }
+        }
+        // Every pair of strings of up to 4 letters from {a, b, ü}.
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|s| ['a', 'b', 'ü'].map(|c| format!("{s}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        for a in &all {
+            let prepared = Chars::new(a);
+            for b in &all {
+                let full = edit_distance(a, b);
+                for limit in 0..=MAX_EDIT_LIMIT {
+                    let want = (full <= limit).then_some(full);
+                    assert_eq!(
+                        edit_distance_within(&prepared, b, limit),
+                        want,
+                        "{a:?} {b:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn suggest_matches_a_full_search() {
+        // The original search: every name, the full table, ties to the smaller name.
+        fn reference<'a>(c: &'a Catalog, key: &str) -> Option<&'a str> {
+            let limit = if key.len() > 12 { 3 } else { 2 };
+            let mut best: Option<(usize, &str)> = None;
+            for cand in c.all_names() {
+                let d = edit_distance(key, cand);
+                if d <= limit && best.is_none_or(|(bd, bn)| d < bd || (d == bd && cand < bn)) {
+                    best = Some((d, cand));
+                }
+            }
+            best.map(|(_, n)| n)
+        }
+        for v in [Version::V3_11, Version::V5_0] {
+            let c = Catalog::get(v);
+            for name in c.all_names().step_by(53) {
+                let mid = name.len() / 2;
+                for key in [
+                    name.to_string(),
+                    format!("{name}x"),
+                    format!("{}{}", &name[..mid], &name[mid + 1..]),
+                    format!("{}é{}", &name[..mid], &name[mid..]),
+                    name.to_uppercase(),
+                    name.replace('_', ""),
+                    format!("xy{name}zw"),
+                ] {
+                    assert_eq!(c.suggest(&key), reference(c, &key), "{v} {key:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::bail;
-use cel::{Context, Program, Value};
+use cel::common::types::{CelMap, CelMapKey};
+use cel::common::value::Val;
+use cel::{Context, Env, Program, Value};
 use serde::Deserialize;
 
 use super::{Check, Ctx, Doc, Emitter, Family, Location, Need, Rule, RuleMeta, Safety, Severity};
@@ -390,11 +392,20 @@ fn register_functions(c: &mut Context) {
 /// The root CEL context of one node: variables converted once and the helper functions,
 /// shared by every CEL rule through a child scope.
 pub fn node_context(node: &Node) -> Context<'static, 'static> {
-    let mut settings = std::collections::HashMap::new();
+    // The map CEL would build from a `HashMap<String, Value>`, built directly: going through
+    // `Value::Map` copies all ~400 settings three times over (into `Value`'s map, a clone of
+    // it, then the `Val` map), once per node.
+    let mut settings: std::collections::HashMap<CelMapKey<'static>, Box<dyn Val>> =
+        std::collections::HashMap::new();
     let mut explicit = Vec::new();
     if let Some(cfg) = &node.config {
+        settings.reserve(cfg.settings.len());
         for (name, s) in &cfg.settings {
-            settings.insert(name.clone(), setting_to_cel(&s.value));
+            // setting_to_cel builds plain values only, which always convert.
+            let Ok(value) = Box::<dyn Val>::try_from(setting_to_cel(&s.value)) else {
+                continue;
+            };
+            settings.insert(CelMapKey::from(name.clone()), value);
             if s.is_explicit() {
                 explicit.push(Value::String(Arc::new(name.clone())));
             }
@@ -445,8 +456,11 @@ pub fn node_context(node: &Node) -> Context<'static, 'static> {
     ]
     .into_iter()
     .collect();
-    let mut c = Context::default();
-    c.add_variable_from_value("settings", settings);
+    // The standard library's declarations, built once: `Context::default()` rebuilds them.
+    static STDLIB: OnceLock<Arc<Env>> = OnceLock::new();
+    let env = STDLIB.get_or_init(|| Arc::new(Env::stdlib()));
+    let mut c = Context::with_env(Arc::clone(env));
+    c.add_variable_as_val("settings", Box::new(CelMap::from(settings)));
     c.add_variable_from_value("explicit", Value::List(Arc::new(explicit)));
     c.add_variable_from_value("version", Value::String(Arc::new(node.version.to_string())));
     c.add_variable_from_value("jvm", jvm);

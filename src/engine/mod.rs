@@ -384,9 +384,11 @@ impl Engine {
     /// another (each node's outcome comes back in its place).
     fn run_nodes(&self, snapshot: &Snapshot) -> Vec<Outcome> {
         let nodes = &snapshot.nodes;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(nodes.len());
+        // One node (lint, a single-node collection) never asks: the answer reads cgroup files.
+        let threads = match nodes.len() {
+            0 | 1 => 1,
+            n => std::thread::available_parallelism().map_or(1, |c| c.get().min(n)),
+        };
         if threads <= 1 {
             return nodes.iter().map(|n| self.run_node(snapshot, n)).collect();
         }

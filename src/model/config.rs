@@ -5,6 +5,7 @@
 //! config rules turn those facts into findings.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -42,6 +43,10 @@ pub struct ConfigEntry {
     pub line: usize,
     pub col: usize,
     pub resolution: Resolution,
+    /// The parameter's canonical (5.0) name, None for an unknown key: what
+    /// [`YamlConfig::entry_for`] and the effective settings match on.
+    #[serde(skip)]
+    pub canonical: Option<&'static str>,
     /// The value as written, for evidence (`100MB`, `[a, b]`).
     pub raw: String,
     pub value_line: usize,
@@ -165,6 +170,7 @@ impl YamlConfig {
             .collect();
         for (i, e) in all.iter().enumerate() {
             let lookup = catalog.lookup(&e.key);
+            let canonical = lookup.map(|l| Catalog::canonical(&l.param().name));
             let resolution = match lookup {
                 Some(Lookup::Current(p)) => Resolution::Current {
                     param: p.name.clone(),
@@ -191,6 +197,7 @@ impl YamlConfig {
                 line: e.key_pos.line,
                 col: e.key_pos.col,
                 resolution,
+                canonical,
                 raw: raw_value(&e.key, &e.value),
                 value_line: e.value.pos.line,
                 node: e.value.clone(),
@@ -215,55 +222,69 @@ impl YamlConfig {
 
     /// The entry that sets `canonical` last (the one SnakeYAML keeps).
     pub fn entry_for(&self, canonical: &str) -> Option<&ConfigEntry> {
-        self.entries.iter().rev().find(|e| match &e.resolution {
-            Resolution::Current { param } | Resolution::Old { param, .. } => {
-                Catalog::canonical_name(param) == canonical
-            }
-            Resolution::Unknown => false,
-        })
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.canonical == Some(canonical))
     }
 }
 
-fn effective_settings(catalog: &Catalog, entries: &[ConfigEntry]) -> BTreeMap<String, Setting> {
-    let mut out = BTreeMap::new();
-    for p in &catalog.params {
-        let canonical = Catalog::canonical_name(&p.name);
-        let value = p
-            .default
-            .as_deref()
-            .map(|d| default_value(p, d))
-            .unwrap_or(SettingValue::Null);
-        out.insert(
-            canonical.clone(),
-            Setting {
-                name: canonical,
-                written_as: None,
-                line: None,
-                display: p.default.clone().unwrap_or_else(|| "(derived)".into()),
-                value,
-            },
-        );
-    }
+fn effective_settings(
+    catalog: &'static Catalog,
+    entries: &[ConfigEntry],
+) -> BTreeMap<String, Setting> {
+    let mut out = default_settings(catalog.version).clone();
     for e in entries {
-        let (Resolution::Current { param } | Resolution::Old { param, .. }) = &e.resolution else {
+        let (Some(canonical), Some(value)) = (e.canonical, &e.value) else {
             continue;
         };
-        let Some(value) = e.value.clone() else {
-            continue;
+        let value = value.clone();
+        let setting = Setting {
+            name: canonical.to_string(),
+            written_as: Some(e.key.clone()),
+            line: Some(e.line),
+            value,
+            display: e.raw.clone(),
         };
-        let canonical = Catalog::canonical_name(param);
-        out.insert(
-            canonical.clone(),
-            Setting {
-                name: canonical,
-                written_as: Some(e.key.clone()),
-                line: Some(e.line),
-                value,
-                display: e.raw.clone(),
-            },
-        );
+        match out.get_mut(canonical) {
+            Some(s) => *s = setting,
+            None => {
+                out.insert(canonical.to_string(), setting);
+            }
+        }
     }
     out
+}
+
+/// Every parameter of `version` at its built-in default, by canonical name: the same for every
+/// file, so built once per process (interpreting ~400 defaults cost more than reading a
+/// typical cassandra.yaml, for each file `casstune lint` reads).
+fn default_settings(version: Version) -> &'static BTreeMap<String, Setting> {
+    static CELLS: [OnceLock<BTreeMap<String, Setting>>; Version::ALL.len()] =
+        [const { OnceLock::new() }; Version::ALL.len()];
+    let i = Version::ALL.iter().position(|v| *v == version).unwrap_or(0);
+    CELLS[i].get_or_init(|| {
+        let mut out = BTreeMap::new();
+        for p in &Catalog::get(version).params {
+            let canonical = Catalog::canonical_name(&p.name);
+            let value = p
+                .default
+                .as_deref()
+                .map(|d| default_value(p, d))
+                .unwrap_or(SettingValue::Null);
+            out.insert(
+                canonical.clone(),
+                Setting {
+                    name: canonical,
+                    written_as: None,
+                    line: None,
+                    display: p.default.clone().unwrap_or_else(|| "(derived)".into()),
+                    value,
+                },
+            );
+        }
+        out
+    })
 }
 
 fn default_value(p: &Param, text: &str) -> SettingValue {
@@ -296,10 +317,15 @@ pub fn raw_value(key: &str, node: &Node) -> String {
 /// Keys whose values are credentials (keystore_password, truststore_password, password, …).
 pub fn is_secret_key(key: &str) -> bool {
     // Deliberately loose: a misspelled key (`truststore_pasword`) is still a secret.
-    let k = key.to_ascii_lowercase();
-    ["pass", "pasw", "pwd", "secret"]
-        .iter()
-        .any(|p| k.contains(p))
+    // Case-insensitive without lowercasing a copy: this runs for every key and value printed.
+    let k = key.as_bytes();
+    (0..k.len()).any(|i| {
+        ["pass", "pasw", "pwd", "secret"].iter().any(|p| {
+            k[i..]
+                .get(..p.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+        })
+    })
 }
 
 /// The value as the user wrote it, compact, for evidence lines.
@@ -907,6 +933,23 @@ mod tests {
         );
         let e = load("x.yaml", "a: 1\n b: [\n", Version::V5_0).unwrap_err();
         assert!(e.to_string().starts_with("x.yaml:2: not valid YAML"), "{e}");
+    }
+
+    #[test]
+    fn secret_keys_match_without_regard_to_case() {
+        for k in [
+            "keystore_password",
+            "TrustStorePassWord",
+            "truststore_pasword",
+            "db_PWD",
+            "client_secret",
+            "pass",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in ["", "pas", "num_tokens", "pw_d", "secre", "ünicode_pàss"] {
+            assert!(!is_secret_key(k), "{k}");
+        }
     }
 
     #[test]

@@ -436,7 +436,7 @@ fn deprecated_name(ctx: &Ctx, em: &mut Emitter) {
         }
         let new_value = cfg
             .settings
-            .get(&Catalog::canonical_name(param))
+            .get(Catalog::canonical(param))
             .filter(|s| s.written_as.as_deref() == Some(e.key.as_str()))
             .and_then(|s| s.value.as_quantity())
             .map(|q| {
