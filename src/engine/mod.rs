@@ -240,6 +240,17 @@ pub struct Rule {
 /// Between the needs of one not-checked reason: the descriptions themselves contain commas.
 pub const NEEDS_SEPARATOR: &str = "; ";
 
+/// "needs …" naming the rule's needs that `met` says are missing, or `None` when all are met.
+fn unmet(meta: &RuleMeta, met: impl Fn(&Need) -> bool) -> Option<String> {
+    let missing: Vec<&str> = meta
+        .needs
+        .iter()
+        .filter(|n| !met(n))
+        .map(|n| n.describe())
+        .collect();
+    (!missing.is_empty()).then(|| format!("needs {}", missing.join(NEEDS_SEPARATOR)))
+}
+
 /// A rule that could not run on a subject, and what it would need.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotChecked {
@@ -345,24 +356,11 @@ impl Engine {
             {
                 continue;
             }
-            let missing: Vec<_> = rule
-                .meta
-                .needs
-                .iter()
-                .filter(|n| !n.met_by_cluster(snapshot))
-                .collect();
-            if !missing.is_empty() {
+            if let Some(reason) = unmet(&rule.meta, |n| n.met_by_cluster(snapshot)) {
                 out.not_checked.push(NotChecked {
                     rule: rule.meta.id.clone(),
                     subject: CLUSTER_SUBJECT.into(),
-                    reason: format!(
-                        "needs {}",
-                        missing
-                            .iter()
-                            .map(|n| n.describe())
-                            .collect::<Vec<_>>()
-                            .join(NEEDS_SEPARATOR)
-                    ),
+                    reason,
                 });
                 continue;
             }
@@ -434,24 +432,11 @@ impl Engine {
             {
                 continue;
             }
-            let missing: Vec<_> = rule
-                .meta
-                .needs
-                .iter()
-                .filter(|n| !n.met(node, snapshot))
-                .collect();
-            if !missing.is_empty() {
+            if let Some(reason) = unmet(&rule.meta, |n| n.met(node, snapshot)) {
                 out.not_checked.push(NotChecked {
                     rule: rule.meta.id.clone(),
                     subject: node.id.clone(),
-                    reason: format!(
-                        "needs {}",
-                        missing
-                            .iter()
-                            .map(|n| n.describe())
-                            .collect::<Vec<_>>()
-                            .join(NEEDS_SEPARATOR)
-                    ),
+                    reason,
                 });
                 continue;
             }
