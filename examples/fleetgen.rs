@@ -436,9 +436,10 @@ fn write_escaped(out: &mut String, s: &str, quote: bool) {
 /// One sample line with the labels as recorded, some replaced.
 fn write_sample(out: &mut String, s: &Sample<'_>, replace: &[(&str, &str)], value: f64) {
     out.push_str(s.name);
-    if !s.labels.is_empty() {
+    let mut labels = s.labels().peekable();
+    if labels.peek().is_some() {
         out.push('{');
-        for (i, l) in s.labels.iter().enumerate() {
+        for (i, l) in labels.enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -502,7 +503,9 @@ fn write_family(
     let user_of = |s: &Sample<'_>| {
         let ks = s.label("keyspace")?;
         let t = s.label("table")?;
-        rec.user_tables.iter().position(|(k, n)| k == ks && n == t)
+        rec.user_tables
+            .iter()
+            .position(|(k, n)| *k == ks && *n == t)
     };
     // The recorded samples of each template table, in order.
     let mut per_table: Vec<Vec<&Sample<'_>>> = vec![Vec::new(); rec.user_tables.len()];

@@ -174,7 +174,10 @@ fn node1_parses_completely() {
     assert_eq!(gc.kind, MetricType::Summary);
     assert_eq!(gc.samples.len(), 4);
     assert_eq!(gc.samples[1].name, "jvm_gc_collection_seconds_sum");
-    assert_eq!(gc.samples[1].label("gc"), Some("G1 Old Generation"));
+    assert_eq!(
+        gc.samples[1].label("gc").as_deref(),
+        Some("G1 Old Generation")
+    );
     // Families in file order.
     assert_eq!(e.families[0].name, "cassandra_cache_capacity");
     assert_eq!(
@@ -229,9 +232,9 @@ fn netdata_trailing_comma_labels() {
         .family("org_apache_cassandra_metrics_clientrequest_99thpercentile")
         .expect("family");
     let s = &f.samples[0];
-    assert_eq!(s.labels.len(), 2);
-    assert_eq!(s.label("scope"), Some("Read"));
-    assert_eq!(s.label("name"), Some("Latency"));
+    assert_eq!(s.labels().count(), 2);
+    assert_eq!(s.label("scope").as_deref(), Some("Read"));
+    assert_eq!(s.label("name").as_deref(), Some("Latency"));
     assert_eq!(s.value, 219.342);
 }
 
@@ -246,16 +249,16 @@ fn label_values_with_escapes_and_delimiters() {
     );
     let e = clean(text);
     let s = &e.families[0].samples[0];
-    assert_eq!(s.label("path"), Some("C:\\dir\\x"));
-    assert_eq!(s.label("q"), Some("say \"hi\""));
-    assert_eq!(s.label("nl"), Some("a\nb"));
-    assert_eq!(s.label("odd"), Some("a,b=c}d{e"));
-    assert_eq!(s.label("empty"), Some(""));
+    assert_eq!(s.label("path").as_deref(), Some("C:\\dir\\x"));
+    assert_eq!(s.label("q").as_deref(), Some("say \"hi\""));
+    assert_eq!(s.label("nl").as_deref(), Some("a\nb"));
+    assert_eq!(s.label("odd").as_deref(), Some("a,b=c}d{e"));
+    assert_eq!(s.label("empty").as_deref(), Some(""));
     // Order as written.
-    let names: Vec<&str> = s.labels.iter().map(|l| l.name).collect();
+    let names: Vec<&str> = s.labels().map(|l| l.name).collect();
     assert_eq!(names, ["path", "q", "nl", "odd", "empty"]);
     assert!(
-        matches!(s.labels[3].value, Cow::Borrowed(_)),
+        matches!(s.labels().nth(3).map(|l| l.value), Some(Cow::Borrowed(_))),
         "no escape: no copy"
     );
 }
@@ -298,7 +301,7 @@ fn whitespace_comments_and_blank_lines() {
             ("m_3", 5.0, None)
         ]
     );
-    assert_eq!(e.families[0].samples[0].label("b"), Some("y"));
+    assert_eq!(e.families[0].samples[0].label("b").as_deref(), Some("y"));
 }
 
 #[test]
@@ -610,10 +613,10 @@ fn escaped_label_values_round_trip() {
         want.push(v);
     }
     let e = clean(&text);
-    let got: Vec<&str> = e.families[0]
+    let got: Vec<String> = e.families[0]
         .samples
         .iter()
-        .map(|s| s.label("v").unwrap_or("?"))
+        .map(|s| s.label("v").unwrap_or("?".into()).into_owned())
         .collect();
     assert_eq!(got, want);
 }

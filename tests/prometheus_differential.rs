@@ -487,8 +487,7 @@ fn casstune_samples(exp: &Exposition<'_>) -> SampleSet {
     let mut out = SampleSet::new();
     for (_, s) in exp.samples() {
         let mut labels: Vec<(String, String)> = s
-            .labels
-            .iter()
+            .labels()
             .filter(|l| !l.value.is_empty())
             .map(|l| (l.name.to_string(), l.value.to_string()))
             .collect();

@@ -1073,7 +1073,10 @@ mod tests {
         assert_eq!(t, "m{a=\"x\\\"y\\\\z\\nw\"} +Inf\n");
         let exp = parse(&t);
         assert!(exp.is_clean(), "{:?}", exp.errors);
-        assert_eq!(exp.families[0].samples[0].label("a"), Some("x\"y\\z\nw"));
+        assert_eq!(
+            exp.families[0].samples[0].label("a").as_deref(),
+            Some("x\"y\\z\nw")
+        );
     }
 
     #[test]

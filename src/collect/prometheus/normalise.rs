@@ -9,7 +9,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::dialect::{self, Cond, Dialect, Rule, RuleSet, Target};
-use super::parse::{Exposition, Sample};
+use super::parse::{Exposition, Label, Sample};
 use super::vocab::{self, Distribution, MetricUnit, Stat};
 
 /// Scope labels in the vocabulary's order for a name (`keyspace`, `table`; `pool`; …). The
@@ -108,13 +108,17 @@ fn normalise_where<'a>(exp: &Exposition<'a>, keep: fn(&Rule) -> bool) -> Normali
         if run.0 != sample.name {
             run = (sample.name, rules.for_name(&lower(sample.name)));
         }
+        // Decoded once for all the rules of the name (the sample keeps them as text), and
+        // only when one of them is kept: a first scrape is read for its counters alone.
+        let mut labels: Option<SampleLabels<'a>> = None;
         for &ri in run.1 {
             let Some(rule) = rules.rules.get(ri) else {
                 continue;
             };
             let Some(k) = kept.get_mut(ri) else { continue };
             if *k.get_or_insert_with(|| keep(rule)) {
-                acc.apply(ri, rule, sample);
+                let labels = labels.get_or_insert_with(|| sample.labels().collect());
+                acc.apply(ri, rule, sample, labels);
             }
         }
     }
@@ -194,25 +198,25 @@ fn lower(name: &str) -> Cow<'_, str> {
     }
 }
 
-fn conds_hold(rule: &Rule, s: &Sample<'_>) -> bool {
+/// A sample's decoded labels; four inline cover Cassandra exporters' lines.
+type SampleLabels<'a> = SmallVec<[Label<'a>; 4]>;
+
+fn label<'l, 'a>(labels: &'l [Label<'a>], name: &str) -> Option<&'l Cow<'a, str>> {
+    labels.iter().find(|l| l.name == name).map(|l| &l.value)
+}
+
+fn conds_hold(rule: &Rule, labels: &[Label<'_>]) -> bool {
     rule.conds.iter().all(|c| match c {
-        Cond::Eq(label, value) => s
-            .label(label)
-            .is_some_and(|v| v.eq_ignore_ascii_case(value)),
-        Cond::Absent(label) => s.label(label).is_none_or(str::is_empty),
+        Cond::Eq(name, value) => label(labels, name).is_some_and(|v| v.eq_ignore_ascii_case(value)),
+        Cond::Absent(name) => label(labels, name).is_none_or(|v| v.is_empty()),
     })
 }
 
 /// The rule's scope values, or `None` when the sample lacks one (a roll-up series).
-fn scope_of<'a>(rule: &Rule, s: &Sample<'a>) -> Option<Scope<'a>> {
+fn scope_of<'a>(rule: &Rule, labels: &[Label<'a>]) -> Option<Scope<'a>> {
     rule.scope
         .iter()
-        .map(|&(key, label)| {
-            s.labels
-                .iter()
-                .find(|l| l.name == label)
-                .map(|l| (key, l.value.clone()))
-        })
+        .map(|&(key, name)| label(labels, name).map(|v| (key, v.clone())))
         .collect()
 }
 
@@ -239,16 +243,19 @@ struct Accumulator<'a> {
     sums: BTreeMap<(usize, &'static str), (f64, String, usize)>,
     /// Units of the names met so far.
     units: HashMap<&'static str, MetricUnit>,
+    /// The last name's unit: metrics come in runs of one name, and hashing the name for
+    /// every metric showed in profiles.
+    last_unit: Option<(&'static str, MetricUnit)>,
     /// The last sample name made a source, and that source (samples come in runs of a name).
     last_source: Option<Arc<str>>,
 }
 
 impl<'a> Accumulator<'a> {
-    fn apply(&mut self, ri: usize, rule: &Rule, s: &Sample<'a>) {
-        if !conds_hold(rule, s) {
+    fn apply(&mut self, ri: usize, rule: &Rule, s: &Sample<'a>, labels: &[Label<'a>]) {
+        if !conds_hold(rule, labels) {
             return;
         }
-        let Some(scope) = scope_of(rule, s) else {
+        let Some(scope) = scope_of(rule, labels) else {
             return;
         };
         let v = s.value;
@@ -260,8 +267,7 @@ impl<'a> Accumulator<'a> {
                 self.emit(ri, d.name(stat), scope, v * f, s);
             }
             Target::Quantile(d) => {
-                let stat = s
-                    .label("quantile")
+                let stat = label(labels, "quantile")
                     .and_then(|q| q.parse::<f64>().ok())
                     .and_then(Stat::from_quantile);
                 if let Some(stat) = stat {
@@ -269,7 +275,7 @@ impl<'a> Accumulator<'a> {
                 }
             }
             Target::Buckets(d) => {
-                let Some(le) = s.label("le").and_then(|q| q.parse::<f64>().ok()) else {
+                let Some(le) = label(labels, "le").and_then(|q| q.parse::<f64>().ok()) else {
                     return;
                 };
                 let series = self
@@ -322,10 +328,18 @@ impl<'a> Accumulator<'a> {
         line: usize,
     ) {
         // The vocabulary is a list; a name is looked up once per scrape, not per series.
-        let unit = *self
-            .units
-            .entry(name)
-            .or_insert_with(|| vocab::lookup(name).map_or(MetricUnit::Count, |e| e.unit));
+        let unit = match self.last_unit {
+            // Names are the vocabulary's constants: the same name is the same pointer.
+            Some((last, unit)) if std::ptr::eq(last, name) => unit,
+            _ => {
+                let unit = *self
+                    .units
+                    .entry(name)
+                    .or_insert_with(|| vocab::lookup(name).map_or(MetricUnit::Count, |e| e.unit));
+                self.last_unit = Some((name, unit));
+                unit
+            }
+        };
         self.out.push(Candidate {
             rule,
             metric: Metric {

@@ -88,19 +88,30 @@ pub struct Label<'a> {
     pub value: Cow<'a, str>,
 }
 
-/// A sample's labels. Up to three live inline: Cassandra exporters write at most three on
-/// most lines (`keyspace`, `table`, `quantile`), and a heap vector per sample was a tenth of
-/// reading a scrape (its allocation, and freeing it with the exposition).
-pub type Labels<'a> = SmallVec<[Label<'a>; 3]>;
+/// A label as written: its value is not decoded (see [`Cursor::quoted_raw`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RawLabel<'a> {
+    name: &'a str,
+    raw: &'a str,
+}
+
+/// The labels of the line being read: up to three live inline (Cassandra exporters write at
+/// most three on most lines: `keyspace`, `table`, `quantile`), so reading a line allocates
+/// nothing. They serve the checks made while parsing (duplicate labels, duplicate series,
+/// family shape) and are not kept: see [`Sample::labels`].
+type Labels<'a> = SmallVec<[RawLabel<'a>; 3]>;
 
 /// One sample line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Sample<'a> {
     /// The name as written, e.g. `jvm_gc_collection_seconds_sum` inside family
     /// `jvm_gc_collection_seconds`.
     pub name: &'a str,
-    /// Labels in the order written (not sorted: the order is what the exporter sent).
-    pub labels: Labels<'a>,
+    /// The text between the braces, checked by the parser and decoded on demand by
+    /// [`Sample::labels`]. Kept as text because the decoded labels made a sample 184 bytes
+    /// instead of 64, and writing them into the family was a fifth of reading a scrape, for
+    /// samples that no rule reads.
+    labels_text: &'a str,
     pub value: f64,
     /// Milliseconds since the epoch, when the line had a timestamp.
     pub timestamp_ms: Option<i64>,
@@ -108,13 +119,66 @@ pub struct Sample<'a> {
     pub line: usize,
 }
 
-impl Sample<'_> {
+impl<'a> Sample<'a> {
+    /// The labels in the order written (not sorted: the order is what the exporter sent),
+    /// values decoded (`\"`, `\\`, `\n`; borrowed unless they had an escape).
+    pub fn labels(&self) -> impl Iterator<Item = Label<'a>> + use<'a> {
+        self.raw_labels().map(|l| Label {
+            name: l.name,
+            value: unescape_label(l.raw),
+        })
+    }
+
     /// The decoded value of label `name`, if present.
-    pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|l| l.name == name)
-            .map(|l| l.value.as_ref())
+    pub fn label(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.labels().find(|l| l.name == name).map(|l| l.value)
+    }
+
+    fn raw_labels(&self) -> RawLabelIter<'a> {
+        RawLabelIter {
+            c: Cursor::new(self.labels_text),
+        }
+    }
+}
+
+/// Two samples are equal when their name, value, timestamp, line and labels (in order,
+/// decoded) are: how they are written between the braces does not matter.
+impl PartialEq for Sample<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.value == other.value
+            && self.timestamp_ms == other.timestamp_ms
+            && self.line == other.line
+            && self.labels().eq(other.labels())
+    }
+}
+
+/// The labels of a [`Sample`] read back one by one from the line's text, values as written.
+struct RawLabelIter<'a> {
+    c: Cursor<'a>,
+}
+
+impl<'a> Iterator for RawLabelIter<'a> {
+    type Item = RawLabel<'a>;
+
+    /// The parser checked the text (`labels_into`), so none of these steps fails on a
+    /// sample it produced; a failure ends the iteration rather than panicking.
+    fn next(&mut self) -> Option<RawLabel<'a>> {
+        let c = &mut self.c;
+        c.skip_blanks();
+        let name = c.name(&LABEL_START, &LABEL_CHAR)?;
+        c.skip_blanks();
+        (c.peek() == Some(b'=')).then_some(())?;
+        c.i += 1;
+        c.skip_blanks();
+        (c.peek() == Some(b'"')).then_some(())?;
+        c.i += 1;
+        let raw = c.quoted_raw().ok()?;
+        c.skip_blanks();
+        if c.peek() == Some(b',') {
+            c.i += 1;
+        }
+        Some(RawLabel { name, raw })
     }
 }
 
@@ -394,18 +458,15 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Reads a quoted label value after its opening quote, decoding escapes; consumes the
-    /// closing quote. Borrows unless there is an escape.
-    fn quoted(&mut self) -> Result<Cow<'a, str>, LineError> {
+    /// Reads a quoted label value after its opening quote and checks its escapes; consumes
+    /// the closing quote. Returns the value as written (escapes not decoded) and whether it
+    /// has an escape. The written form is canonical (`"`, `\` and a newline can only be
+    /// written escaped, and nothing else may be), so two values are equal exactly when their
+    /// written forms are: the parser compares and hashes those without decoding.
+    fn quoted_raw(&mut self) -> Result<&'a str, LineError> {
         let start = self.i;
-        // Fast path: most values have no escape at all.
+        // Most values have no escape: one word-at-a-time search finds the closing quote.
         let mut j = find_quote_or_backslash(self.b, start);
-        if self.b.get(j) == Some(&b'"') {
-            self.i = j + 1;
-            return Ok(Cow::Borrowed(self.slice(start, j)));
-        }
-        let mut out = String::with_capacity(j - start + 16);
-        let mut run = start;
         loop {
             match self.b.get(j) {
                 None => {
@@ -413,43 +474,58 @@ impl<'a> Cursor<'a> {
                     return Err(self.error(ErrorKind::Syntax, "'\"' to close the label value"));
                 }
                 Some(b'"') => {
-                    out.push_str(self.slice(run, j));
                     self.i = j + 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(self.slice(start, j));
                 }
-                Some(b'\\') => {
-                    out.push_str(self.slice(run, j));
-                    match self.b.get(j + 1) {
-                        Some(b'\\') => out.push('\\'),
-                        Some(b'"') => out.push('"'),
-                        Some(b'n') => out.push('\n'),
-                        Some(_) => {
-                            self.i = j + 1;
-                            return Err(LineError::new(
-                                j,
-                                ErrorKind::InvalidEscape,
-                                format!(
-                                    "invalid escape '\\' followed by {} in a label value \
-                                     (only \\\\, \\\" and \\n are allowed)",
-                                    self.found()
-                                ),
-                            ));
-                        }
-                        None => {
-                            self.i = j + 1;
-                            return Err(self.error(
-                                ErrorKind::Syntax,
-                                "an escaped character and '\"' to close the label value",
-                            ));
-                        }
+                Some(_) => match self.b.get(j + 1) {
+                    // A backslash, then what it escapes.
+                    Some(b'\\' | b'"' | b'n') => {
+                        j = find_quote_or_backslash(self.b, j + 2);
                     }
-                    j += 2;
-                    run = j;
-                }
-                Some(_) => j += 1,
+                    Some(_) => {
+                        self.i = j + 1;
+                        return Err(LineError::new(
+                            j,
+                            ErrorKind::InvalidEscape,
+                            format!(
+                                "invalid escape '\\' followed by {} in a label value \
+                                 (only \\\\, \\\" and \\n are allowed)",
+                                self.found()
+                            ),
+                        ));
+                    }
+                    None => {
+                        self.i = j + 1;
+                        return Err(self.error(
+                            ErrorKind::Syntax,
+                            "an escaped character and '\"' to close the label value",
+                        ));
+                    }
+                },
             }
         }
     }
+}
+
+/// Decodes a label value that [`Cursor::quoted_raw`] accepted (`\\`, `\"`, `\n`).
+fn unescape_label(raw: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', raw.as_bytes()).is_none() {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Decodes a HELP text (`\\` and `\n`). An unknown escape keeps the backslash and is reported
@@ -589,25 +665,26 @@ fn load4(b: &[u8], at: usize) -> u64 {
         .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
 }
 
-fn series_hash(s: &Sample<'_>) -> u64 {
+fn series_hash(name: &str, labels: &Labels<'_>) -> u64 {
     let mut set = 0u64;
-    for l in &s.labels {
+    for l in labels {
         // Summing per-label hashes makes the result independent of label order.
         set = set.wrapping_add(mix(absorb(
             absorb(0x51, l.name.as_bytes()),
-            l.value.as_bytes(),
+            l.raw.as_bytes(),
         )));
     }
-    mix(absorb(0x17, s.name.as_bytes()) ^ set ^ (s.labels.len() as u64).rotate_left(48))
+    mix(absorb(0x17, name.as_bytes()) ^ set ^ (labels.len() as u64).rotate_left(48))
 }
 
-fn same_series(a: &Sample<'_>, b: &Sample<'_>) -> bool {
-    a.name == b.name
-        && a.labels.len() == b.labels.len()
-        && a.labels.iter().all(|la| {
-            b.labels
+/// Whether the kept sample `a` is the series `name{labels}` (labels in any order).
+fn same_series(a: &Sample<'_>, name: &str, labels: &Labels<'_>) -> bool {
+    a.name == name
+        && a.raw_labels().count() == labels.len()
+        && a.raw_labels().all(|la| {
+            labels
                 .iter()
-                .any(|lb| lb.name == la.name && lb.value == la.value)
+                .any(|lb| lb.name == la.name && lb.raw == la.raw)
         })
 }
 
@@ -808,9 +885,22 @@ impl<'a> Parser<'a> {
         // Blanks may separate the name from its labels, as expfmt allows.
         c.skip_blanks();
         let mut labels = Labels::new();
+        let mut labels_text = "";
         if c.peek() == Some(b'{') {
             c.i += 1;
+            let open = c.i;
             labels_into(&mut c, &mut labels)?;
+            // Without the closing brace, which `labels_into` consumed.
+            labels_text = c.slice(open, c.i - 1);
+            // What `Sample::labels` will read back is what was checked (fuzzing runs with
+            // debug assertions).
+            debug_assert!(
+                RawLabelIter {
+                    c: Cursor::new(labels_text)
+                }
+                .eq(labels.iter().copied()),
+                "labels read back differ from the line's: {line:?}"
+            );
             c.skip_blanks();
         }
         let value_at = c.i;
@@ -824,13 +914,14 @@ impl<'a> Parser<'a> {
             return Err(LineError::new(value_at, ErrorKind::InvalidValue, message));
         };
         let timestamp_ms = timestamp(&mut c)?;
-        self.add_sample(Sample {
+        let sample = Sample {
             name,
-            labels,
+            labels_text,
             value,
             timestamp_ms,
             line: no,
-        });
+        };
+        self.add_sample(sample, &labels);
         Ok(())
     }
 
@@ -870,14 +961,14 @@ impl<'a> Parser<'a> {
         None
     }
 
-    fn add_sample(&mut self, sample: Sample<'a>) {
+    fn add_sample(&mut self, sample: Sample<'a>, labels: &Labels<'a>) {
         let no = sample.line;
         let fi = self.family_for(sample.name, no);
-        if let Some(problem) = shape_problem(&self.families[fi], &sample) {
+        if let Some(problem) = shape_problem(&self.families[fi], sample.name, labels) {
             self.record(no, 0, ErrorKind::FamilyShape, problem);
         }
         let si = self.families[fi].samples.len();
-        if let Some(first_line) = self.seen_series(&sample, (fi, si)) {
+        if let Some(first_line) = self.seen_series(sample.name, labels, (fi, si)) {
             let message = format!(
                 "duplicate series {} (first seen on line {first_line}); this sample is dropped",
                 sample.name
@@ -889,8 +980,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Registers the series at `at` unless it was seen; returns the line of the earlier one.
-    fn seen_series(&mut self, sample: &Sample<'a>, at: SeriesRef) -> Option<usize> {
-        let h = series_hash(sample);
+    fn seen_series(&mut self, name: &str, labels: &Labels<'a>, at: SeriesRef) -> Option<usize> {
+        let h = series_hash(name, labels);
         let Some(&(f, s)) = self.series.get(&h) else {
             self.series.insert(h, at);
             return None;
@@ -903,7 +994,7 @@ impl<'a> Parser<'a> {
         );
         for (f, s) in earlier {
             if let Some(prev) = self.families.get(f).and_then(|fam| fam.samples.get(s))
-                && same_series(prev, sample)
+                && same_series(prev, name, labels)
             {
                 return Some(prev.line);
             }
@@ -929,12 +1020,12 @@ fn labels_into<'a>(c: &mut Cursor<'a>, out: &mut Labels<'a>) -> Result<(), LineE
         c.expect(b'=', "'=' after the label name")?;
         c.skip_blanks();
         c.expect(b'"', "'\"' to open the label value")?;
-        let value = c.quoted()?;
+        let raw = c.quoted_raw()?;
         if out.iter().any(|l| l.name == name) {
             let message = format!("label {name:?} appears twice in one sample");
             return Err(LineError::new(name_at, ErrorKind::DuplicateLabel, message));
         }
-        out.push(Label { name, value });
+        out.push(RawLabel { name, raw });
         c.skip_blanks();
         match c.peek() {
             Some(b',') => c.i += 1,
@@ -968,27 +1059,28 @@ fn timestamp(c: &mut Cursor<'_>) -> Result<Option<i64>, LineError> {
 
 /// Checks a sample against its family's type: summaries need a `quantile`, histogram buckets
 /// an `le`, and a histogram has no bare sample.
-fn shape_problem(family: &Family<'_>, s: &Sample<'_>) -> Option<String> {
+fn shape_problem(family: &Family<'_>, name: &str, labels: &Labels<'_>) -> Option<String> {
     // `le` and `quantile` are usually written last: search from the end.
     let numeric = |label: &str| {
-        s.labels
+        labels
             .iter()
             .rev()
             .find(|l| l.name == label)
-            .is_some_and(|l| parse_value(&l.value).is_some())
+            // An escape would not decode to a number either (`"`, `\` or a newline).
+            .is_some_and(|l| parse_value(l.raw).is_some())
     };
     match family.kind {
-        MetricType::Summary if s.name == family.name && !numeric("quantile") => Some(format!(
+        MetricType::Summary if name == family.name && !numeric("quantile") => Some(format!(
             "summary sample {} has no numeric \"quantile\" label",
-            s.name
+            name
         )),
-        MetricType::Histogram if s.name == family.name => Some(format!(
+        MetricType::Histogram if name == family.name => Some(format!(
             "histogram {} has a sample without _bucket, _sum or _count",
-            s.name
+            name
         )),
-        MetricType::Histogram if s.name.ends_with("_bucket") && !numeric("le") => Some(format!(
+        MetricType::Histogram if name.ends_with("_bucket") && !numeric("le") => Some(format!(
             "histogram bucket {} has no numeric \"le\" label",
-            s.name
+            name
         )),
         _ => None,
     }
@@ -1007,19 +1099,38 @@ mod tests {
         let f = &e.families[0];
         assert_eq!(f.help.as_deref(), Some("a \\ b\nc"));
         let s = &f.samples[0];
-        assert_eq!(s.label("a"), Some("x\"y"));
-        assert_eq!(s.label("b"), Some("1\\2"));
-        assert_eq!(s.label("c"), Some("l\nm"));
-        assert!(matches!(s.labels[0].value, Cow::Owned(_)));
+        assert_eq!(s.label("a").as_deref(), Some("x\"y"));
+        assert_eq!(s.label("b").as_deref(), Some("1\\2"));
+        assert_eq!(s.label("c").as_deref(), Some("l\nm"));
+        assert!(matches!(
+            s.labels().next().map(|l| l.value),
+            Some(Cow::Owned(_))
+        ));
     }
 
     #[test]
     fn plain_values_are_borrowed() {
         let e = parse("m{a=\"x\"} 1\n");
         assert!(matches!(
-            e.families[0].samples[0].labels[0].value,
-            Cow::Borrowed("x")
+            e.families[0].samples[0].labels().next().map(|l| l.value),
+            Some(Cow::Borrowed("x"))
         ));
+    }
+
+    #[test]
+    fn labels_are_read_back_from_any_spacing() {
+        let e = parse("m{ a = \"x\" ,\tb=\"y\\\"},z\" , } 1\nn{} 2\no 3\n");
+        assert!(e.is_clean(), "{:?}", e.errors);
+        let labels: Vec<(&str, String)> = e.families[0].samples[0]
+            .labels()
+            .map(|l| (l.name, l.value.into_owned()))
+            .collect();
+        assert_eq!(
+            labels,
+            [("a", "x".to_string()), ("b", "y\"},z".to_string())]
+        );
+        assert_eq!(e.families[1].samples[0].labels().count(), 0);
+        assert_eq!(e.families[2].samples[0].labels().count(), 0);
     }
 
     #[test]
