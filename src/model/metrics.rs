@@ -156,11 +156,18 @@ impl Metrics {
 
     /// The distinct names present, rates included, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names_starting("")
+    }
+
+    /// The distinct names starting with `prefix`, rates included, in order. Reads only the
+    /// keys with that prefix (contiguous in the store), not every key of the node.
+    pub fn names_starting<'s>(&'s self, prefix: &str) -> impl Iterator<Item = &'s str> + use<'s> {
         // Keys of one name need not be adjacent (`x`, `x_y`, `x{…}` sort in that order).
         let names: std::collections::BTreeSet<&str> = self
             .values
-            .keys()
-            .map(|k| k.find('{').map_or(k, |i| &k[..i]))
+            .from_key(prefix)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.find('{').map_or(k, |i| &k[..i]))
             .collect();
         names.into_iter()
     }
@@ -573,6 +580,10 @@ mod tests {
         assert_eq!(gcs, ["G1 Old Generation", "G1 Young Generation"]);
         assert_eq!(m.series("jvm.heap.max_bytes").count(), 1);
         let names: Vec<&str> = m.names().collect();
+        let heap: Vec<&str> = m.names_starting("jvm.heap.").collect();
+        assert_eq!(heap, ["jvm.heap.max_bytes", "jvm.heap.max_bytes_extra"]);
+        assert_eq!(m.names_starting("jvm.gc.time_seconds_total:").count(), 1);
+        assert_eq!(m.names_starting("zzz").count(), 0);
         assert_eq!(
             names,
             [

@@ -564,8 +564,8 @@ fn trust(f: &mut Finding, m: &Metrics, windowed: bool) {
 fn dropped_messages(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
     let counters: Vec<Counter> = m
-        .names()
-        .filter(|n| n.starts_with("dropped.") && !n.contains(':'))
+        .names_starting("dropped.")
+        .filter(|n| !n.contains(':'))
         .filter_map(|n| counter(m, n))
         .collect();
     let Some(windowed) = trouble(&counters) else {
