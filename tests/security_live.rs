@@ -457,69 +457,58 @@ fn connect_error(o: &Output, node: &SecureNode) -> String {
     lines[0].to_string()
 }
 
+/// Runs a `collect` of the secure node that must be refused: exit code 2, no secret printed,
+/// nothing written, refused before the 5 s connect timeout (a refusal is immediate: waiting
+/// for the timeout would mean the error was not recognised), and one `cannot connect` line
+/// naming the node, which is returned.
+fn refused_collect(
+    n: &SecureNode,
+    args: &[&str],
+    env: &[(&str, &str)],
+    secrets: &[&str],
+) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("refused.snap");
+    let mut all = vec!["collect", "-c", n.ip.as_str()];
+    all.extend_from_slice(args);
+    all.extend(["--connect-timeout", "5s", "--interval", "0s", "-o"]);
+    all.push(snap.to_str().unwrap());
+    let t0 = Instant::now();
+    let out = run(&all, env);
+    let took = t0.elapsed();
+    eprintln!(
+        "security_live: {args:?} refused in {:.2} s",
+        took.as_secs_f64()
+    );
+    assert_quiet_about(&out, secrets);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        took < Duration::from_secs(5),
+        "not refused within the connect timeout: {took:?}"
+    );
+    assert!(!snap.exists(), "nothing collected, nothing written");
+    connect_error(&out, n)
+}
+
 #[test]
 fn wrong_or_missing_credentials_are_one_line_errors() {
     let _g = serial();
     let s = setup();
     let n = s.node;
     timed("wrong_or_missing_credentials_are_one_line_errors", || {
-        let dir = tempfile::tempdir().unwrap();
-        let snap = dir.path().join("none.snap");
+        let ca = n.ca.to_str().unwrap();
         let wrong = format!("wrongPw-{}", support::random_token());
-        let t0 = Instant::now();
-        let out = run(
-            &[
-                "collect",
-                "-c",
-                &n.ip,
-                "--tls-ca",
-                n.ca.to_str().unwrap(),
-                "-u",
-                ROLE,
-                "--connect-timeout",
-                "5s",
-                "--interval",
-                "0s",
-                "-o",
-                snap.to_str().unwrap(),
-            ],
+        let line = refused_collect(
+            n,
+            &["--tls-ca", ca, "-u", ROLE],
             &[("CASSTUNE_PASSWORD", &wrong)],
+            &[&wrong, &s.password],
         );
-        let took = t0.elapsed();
-        eprintln!(
-            "security_live: wrong password refused in {:.2} s",
-            took.as_secs_f64()
-        );
-        assert_quiet_about(&out, &[&wrong, &s.password]);
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-        assert!(
-            took < Duration::from_secs(5),
-            "not within the connect timeout: {took:?}"
-        );
-        let line = connect_error(&out, n);
         assert!(line.to_lowercase().contains("authentication"), "{line}");
         assert!(line.contains(ROLE), "the user is not named: {line}");
-        assert!(!snap.exists(), "nothing collected, nothing written");
 
         // No credentials at all for a node that requires them.
-        let out = run(
-            &[
-                "collect",
-                "-c",
-                &n.ip,
-                "--tls-ca",
-                n.ca.to_str().unwrap(),
-                "--connect-timeout",
-                "5s",
-                "--interval",
-                "0s",
-                "-o",
-                snap.to_str().unwrap(),
-            ],
-            &[],
-        );
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-        let line = connect_error(&out, n);
+        let line = refused_collect(n, &["--tls-ca", ca], &[], &[&s.password]);
         assert!(
             line.to_lowercase().contains("authentication") && line.contains("--username"),
             "{line}"
@@ -535,37 +524,19 @@ fn untrusted_ca_is_a_tls_error_and_tls_insecure_connects() {
     timed(
         "untrusted_ca_is_a_tls_error_and_tls_insecure_connects",
         || {
-            let dir = tempfile::tempdir().unwrap();
-            let snap = dir.path().join("ca.snap");
-            let t0 = Instant::now();
-            let out = run(
-                &[
-                    "collect",
-                    "-c",
-                    &n.ip,
-                    "--tls-ca",
-                    n.untrusted_ca.to_str().unwrap(),
-                    "-u",
-                    ROLE,
-                    "--connect-timeout",
-                    "5s",
-                    "--interval",
-                    "0s",
-                    "-o",
-                    snap.to_str().unwrap(),
-                ],
+            let line = refused_collect(
+                n,
+                &["--tls-ca", n.untrusted_ca.to_str().unwrap(), "-u", ROLE],
                 &[("CASSTUNE_PASSWORD", &s.password)],
+                &[&s.password],
             );
-            assert_quiet_about(&out, &[&s.password]);
-            assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-            assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
-            let line = connect_error(&out, n);
             assert!(
                 line.contains("TLS") && line.contains("certificate"),
                 "{line}"
             );
-            assert!(!snap.exists());
 
+            let dir = tempfile::tempdir().unwrap();
+            let snap = dir.path().join("ca.snap");
             let out = run(
                 &[
                     "collect",
@@ -596,34 +567,16 @@ fn plaintext_against_a_tls_only_node_is_a_one_line_error() {
     timed(
         "plaintext_against_a_tls_only_node_is_a_one_line_error",
         || {
-            let dir = tempfile::tempdir().unwrap();
-            let snap = dir.path().join("plain.snap");
-            let t0 = Instant::now();
-            let out = run(
-                &[
-                    "collect",
-                    "-c",
-                    &n.ip,
-                    "-u",
-                    ROLE,
-                    "--connect-timeout",
-                    "5s",
-                    "--interval",
-                    "0s",
-                    "-o",
-                    snap.to_str().unwrap(),
-                ],
+            let line = refused_collect(
+                n,
+                &["-u", ROLE],
                 &[("CASSTUNE_PASSWORD", &s.password)],
+                &[&s.password],
             );
-            assert_quiet_about(&out, &[&s.password]);
-            assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-            assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
-            let line = connect_error(&out, n);
             assert!(
                 line.contains("--tls"),
                 "no hint that the node may require TLS: {line}"
             );
-            assert!(!snap.exists());
         },
     );
 }

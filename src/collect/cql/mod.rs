@@ -375,14 +375,13 @@ async fn node_tables(
             }),
         }
     };
+    // Every node-local table is read whole, pinned to this node.
+    let select_table = async |table: &str| {
+        let cql = format!("SELECT * FROM {table}");
+        select_all(session, &cql, Some(target()), opts).await
+    };
     for table in ["system.local", "system.size_estimates"] {
-        let r = select_all(
-            session,
-            &format!("SELECT * FROM {table}"),
-            Some(target()),
-            opts,
-        )
-        .await;
+        let r = select_table(table).await;
         let dead = r.is_err() && table == "system.local";
         record(table, r);
         if dead {
@@ -414,13 +413,7 @@ async fn node_tables(
     };
     for name in names {
         let table = format!("system_views.{name}");
-        let r = select_all(
-            session,
-            &format!("SELECT * FROM {table}"),
-            Some(target()),
-            opts,
-        )
-        .await;
+        let r = select_table(&table).await;
         record(&table, r);
     }
 }
