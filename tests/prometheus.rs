@@ -1078,3 +1078,38 @@ fn vocabulary_is_documented_and_sized() {
         assert!(!e.meaning.is_empty(), "{}", e.name);
     }
 }
+
+/// Normalised metrics are in (name, scope) order with no series twice, the values derived
+/// from cache hits and misses at their place among them: what lookups by bisection and the
+/// merge of derived values rely on.
+#[test]
+fn normalised_metrics_are_sorted_and_unique_with_derived_values_in_place() {
+    let mut texts = vec![("node1-idle".to_string(), node1_text())];
+    let shared = shared_scrapes();
+    for f in shared.iter().flatten() {
+        texts.push((f.display().to_string(), read(f)));
+    }
+    let mut derived = 0;
+    for (what, text) in &texts {
+        let n = normalise(&parse(text));
+        assert!(n.metrics.len() > 20, "{what}: {}", n.metrics.len());
+        for w in n.metrics.windows(2) {
+            assert!(
+                (w[0].name, &w[0].scope) < (w[1].name, &w[1].scope),
+                "{what}: {} {:?} then {} {:?}",
+                w[0].name,
+                w[0].scope,
+                w[1].name,
+                w[1].scope
+            );
+        }
+        derived += n
+            .metrics
+            .iter()
+            .filter(|m| m.source.starts_with("derived: "))
+            .count();
+    }
+    if shared.is_some() {
+        assert!(derived > 0, "the netdata scrapes need derived cache values");
+    }
+}

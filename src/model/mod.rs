@@ -102,8 +102,14 @@ pub struct LiveNode {
     pub per_table_index: std::sync::OnceLock<PerTableIndex>,
 }
 
-/// Node-local table name → hash of (keyspace, table) → row numbers, in row order.
-pub type PerTableIndex = BTreeMap<String, std::collections::HashMap<u64, Vec<usize>>>;
+/// Node-local table name → hash of (keyspace, table) → row numbers, in row order (one,
+/// unless a table has several rows).
+pub type PerTableIndex = BTreeMap<String, RowsByTable>;
+
+/// Hash of (keyspace, table) → row numbers. foldhash, seeded per process, where SipHash
+/// was a third of every lookup: rules ask for every (node, table, column) of a fleet.
+pub type RowsByTable =
+    std::collections::HashMap<u64, smallvec::SmallVec<[usize; 1]>, foldhash::fast::RandomState>;
 
 impl LiveNode {
     /// Rows of a node-local table, e.g. `system_views.thread_pools`.
@@ -136,10 +142,10 @@ impl LiveNode {
 }
 
 fn table_key(keyspace: &str, table: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (keyspace, table).hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    static STATE: std::sync::LazyLock<foldhash::fast::RandomState> =
+        std::sync::LazyLock::new(Default::default);
+    STATE.hash_one((keyspace, table))
 }
 
 fn per_table_index(tables: &BTreeMap<String, Rows>) -> PerTableIndex {
@@ -148,8 +154,7 @@ fn per_table_index(tables: &BTreeMap<String, Rows>) -> PerTableIndex {
         let (Some(k), Some(t)) = (rows.col("keyspace_name"), rows.col("table_name")) else {
             continue;
         };
-        let mut by_table: std::collections::HashMap<u64, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut by_table = RowsByTable::default();
         for (i, r) in rows.rows.iter().enumerate() {
             if let (Some(ks), Some(tn)) = (
                 r.get(k).and_then(|v| v.as_str()),

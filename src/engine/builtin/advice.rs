@@ -761,50 +761,15 @@ pub fn node_load(n: &Node, t: &Table) -> NodeLoad {
     node_load_from(n, t, &TABLE_METRICS.map(|name| n.metrics.get(name, &scope)))
 }
 
-/// The scope part of a table's metric keys (`keyspace=K,table=T}`: what follows `name{`,
-/// escaped as [`Metrics::key`] does), with the table's position, sorted by those bytes.
+/// Each table's [`Metrics::table_scope`] with its position, sorted by those bytes.
 fn key_scopes(tables: &[&Table]) -> Vec<(String, usize)> {
     let mut scopes: Vec<(String, usize)> = tables
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            let scope = [("keyspace", &t.keyspace), ("table", &t.name)];
-            let mut key = Metrics::key("", &scope);
-            key.remove(0);
-            (key, i)
-        })
+        .map(|(i, t)| (Metrics::table_scope(&t.keyspace, &t.name), i))
         .collect();
     scopes.sort_unstable();
     scopes
-}
-
-/// Every table's [`TABLE_METRICS`] on one node (indexed like the tables of `scopes`): each
-/// name's series are read in key order and matched to the sorted scopes, a merge. Asking
-/// [`Metrics::get`] for each (name, table) was a binary search over the node's whole store
-/// per value, about a tenth of analysing a fleet; the keys compared are the same.
-fn table_metrics(n: &Node, scopes: &[(String, usize)]) -> Vec<TableMetrics> {
-    let mut out = vec![[None; TABLE_METRICS.len()]; scopes.len()];
-    for (i, name) in TABLE_METRICS.iter().enumerate() {
-        let open = format!("{name}{{");
-        let mut want = scopes.iter().peekable();
-        for (key, &v) in n.metrics.values.from_key(&open) {
-            // The name's scoped series are contiguous from `name{`.
-            let Some(scope) = key.strip_prefix(open.as_str()) else {
-                break;
-            };
-            while want.next_if(|(s, _)| s.as_str() < scope).is_some() {}
-            if want.peek().is_none() {
-                break;
-            }
-            // Every table with this scope (one, unless the schema lists a table twice).
-            for (_, ti) in want.clone().take_while(|(s, _)| s == scope) {
-                if let Some(values) = out.get_mut(*ti) {
-                    values[i] = Some(v);
-                }
-            }
-        }
-    }
-    out
 }
 
 /// [`node_load`] from the table's [`TABLE_METRICS`] values on the node.
@@ -893,7 +858,7 @@ pub struct TableLoads {
 impl TableLoads {
     /// Computes every user table's load on all cores, once: about ten cluster rules read each
     /// of them, one after another, on one thread. Nodes are split over the cores, each
-    /// node's table metrics read in one pass ([`table_metrics`]).
+    /// node's table metrics read in one pass ([`Metrics::table_values`]).
     fn fill(&self, s: &Snapshot) {
         self.filled.set(true);
         let tables: Vec<&Table> = user_tables(s).collect();
@@ -915,7 +880,7 @@ impl TableLoads {
                     scope.spawn(move || {
                         part.iter()
                             .map(|n| {
-                                let metrics = table_metrics(n, scopes);
+                                let metrics = n.metrics.table_values(TABLE_METRICS, scopes);
                                 tables
                                     .iter()
                                     .zip(&metrics)

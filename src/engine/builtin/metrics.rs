@@ -11,7 +11,7 @@ use super::signals::{
     GIB, MIB, Sample, TableValue, any_heap, apply_sample, apply_window, bytes, chosen_size,
     colocated, configured_heap_matches, ev, heap_fixes, hist, judge_sample, mib_text, num, os, pct,
     push_config_fix, running_heap, setting, setting_base, setting_ev, stock_heap, table_key,
-    user_tables, window_s, window_text,
+    user_tables_where, window_s, window_text,
 };
 use super::{Builtin, Scope};
 use crate::catalog::Version;
@@ -800,10 +800,10 @@ fn pending_compactions_node(ctx: &Ctx, em: &mut Emitter) {
 
 fn pending_compactions_table(ctx: &Ctx, em: &mut Emitter) {
     let max = ctx.meta.param("max_pending");
-    for t in user_tables(&ctx.node.metrics, "table.pending_compactions") {
-        if t.value <= max {
-            continue;
-        }
+    // Over the maximum, or NaN (reported rather than silently passed).
+    for t in user_tables_where(&ctx.node.metrics, "table.pending_compactions", |v| {
+        v > max || v.is_nan()
+    }) {
         let f = em.emit(
             format!("{} has {} compactions pending", t.qualified(), num(t.value)),
             None,
@@ -820,10 +820,7 @@ fn pending_compactions_table(ctx: &Ctx, em: &mut Emitter) {
 fn sstables_per_read(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
     let max = ctx.meta.param("max_p99");
-    for t in user_tables(m, "table.sstables_per_read.p99") {
-        if t.value <= max {
-            continue;
-        }
+    for t in user_tables_where(m, "table.sstables_per_read.p99", |v| v > max || v.is_nan()) {
         let h = hist(m, "table.sstables_per_read", "", &t.scope());
         let sample = judge_sample(&h, max, ctx.meta.param("min_reads"));
         if sample == Sample::Noise {

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 use super::advice::{cql_str, qname};
 use super::signals::{
     Hist, MIB, Sample, apply_sample, apply_window, bytes, ev, judge_sample, mib_text, num, os,
-    push_config_fix, setting, setting_base, setting_ev, table_key, user_tables, window_text,
+    push_config_fix, setting, setting_base, setting_ev, table_key, user_tables, user_tables_where,
+    window_text,
 };
 use super::{Builtin, Scope};
 use crate::catalog::Version;
@@ -115,17 +116,35 @@ pub static RULES: &[Builtin] = &[
 ];
 
 /// One table's distribution, from the metrics or from a `system_views` table.
-struct TableHist {
+struct TableHist<'a> {
     keyspace: String,
     table: String,
     h: Hist,
-    /// Evidence names of the p99, p50 and count values.
-    keys: [String; 3],
+    from: HistSource<'a>,
 }
 
-impl TableHist {
+/// Where a [`TableHist`] was read: its evidence names.
+enum HistSource<'a> {
+    /// `<base>.p99{keyspace=…,table=…}` and its neighbours.
+    Metrics(&'a str),
+    /// A row of `system_views.<vtable>`.
+    VTable(&'a str),
+}
+
+impl TableHist<'_> {
     fn qualified(&self) -> String {
         format!("{}.{}", self.keyspace, self.table)
+    }
+
+    /// Evidence names of the p99, p50 and count values; built for the tables that fire only.
+    fn keys(&self) -> [String; 3] {
+        let (ks, t) = (&self.keyspace, &self.table);
+        match self.from {
+            HistSource::Metrics(base) => ["p99", "p50", "count"]
+                .map(|s| Metrics::key(&format!("{base}.{s}"), &[("keyspace", ks), ("table", t)])),
+            HistSource::VTable(vtable) => ["p99th", "p50th", "count"]
+                .map(|col| format!("system_views.{vtable}[{ks}.{t}].{col}")),
+        }
     }
 }
 
@@ -135,14 +154,30 @@ fn f64_of(v: Option<&serde_json::Value>) -> Option<f64> {
 
 /// Each user table's distribution of `base` (`table.tombstones_scanned`), and for tables the
 /// metrics lack (no exporter, or an exporter without table histograms) the node's own
-/// `system_views.<vtable>` row.
-fn table_hists(node: &Node, base: &str, vtable: &str) -> Vec<TableHist> {
+/// `system_views.<vtable>` row. The tables' values are read in one merge per name
+/// ([`Metrics::table_values`]), not looked up one by one.
+fn table_hists<'a>(node: &Node, base: &'a str, vtable: &'a str) -> Vec<TableHist<'a>> {
     let m = &node.metrics;
-    let mut out: Vec<TableHist> = user_tables(m, &format!("{base}.p99"))
+    let names = ["p50", "p99", "count"].map(|s| format!("{base}.{s}"));
+    let tables = user_tables(m, &names[1]);
+    let mut scopes: Vec<(String, usize)> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (Metrics::table_scope(&t.keyspace, &t.table), i))
+        .collect();
+    scopes.sort_unstable();
+    let values = m.table_values(names.each_ref().map(String::as_str), &scopes);
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+    let mut out: Vec<TableHist> = tables
         .into_iter()
-        .map(|t| TableHist {
-            h: super::signals::hist(m, base, "", &t.scope()),
-            keys: ["p99", "p50", "count"].map(|s| table_key(&format!("{base}.{s}"), &t)),
+        .zip(values)
+        .map(|(t, [p50, p99, count])| TableHist {
+            h: Hist {
+                p50: finite(p50),
+                p99: finite(p99),
+                count: finite(count),
+            },
+            from: HistSource::Metrics(base),
             keyspace: t.keyspace,
             table: t.table,
         })
@@ -169,14 +204,13 @@ fn table_hists(node: &Node, base: &str, vtable: &str) -> Vec<TableHist> {
         if ks.is_empty() || is_system_keyspace(&ks) || seen.contains(&(ks.clone(), t.clone())) {
             continue;
         }
-        let at = |col: &str| format!("system_views.{vtable}[{ks}.{t}].{col}");
         out.push(TableHist {
             h: Hist {
                 p50: f64_of(r.get("p50th")),
                 p99: f64_of(r.get("p99th")),
                 count: f64_of(r.get("count")),
             },
-            keys: [at("p99th"), at("p50th"), at("count")],
+            from: HistSource::VTable(vtable),
             keyspace: ks,
             table: t,
         });
@@ -186,7 +220,7 @@ fn table_hists(node: &Node, base: &str, vtable: &str) -> Vec<TableHist> {
 
 /// Pushes the p99, p50 and count of a distribution as evidence.
 fn hist_evidence(f: &mut Finding, t: &TableHist, max: f64, min_reads: f64) {
-    let [p99, p50, count] = t.keys.clone();
+    let [p99, p50, count] = t.keys();
     f.evidence.push(ev(
         p99,
         num(t.h.p99.unwrap_or(f64::NAN)),
@@ -444,7 +478,7 @@ fn tombstone_thresholds(ctx: &Ctx, em: &mut Emitter) {
     let m = &ctx.node.metrics;
     let mut tables: BTreeSet<(String, String)> = BTreeSet::new();
     for name in ["table.tombstone_warnings", "table.tombstone_failures"] {
-        for t in user_tables(m, name).into_iter().filter(|t| t.value > 0.0) {
+        for t in user_tables_where(m, name, |v| v > 0.0) {
             tables.insert((t.keyspace, t.table));
         }
     }

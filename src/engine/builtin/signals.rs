@@ -190,7 +190,12 @@ impl TableValue {
 /// Every user table's value of a per-table name. Cassandra's own keyspaces are left out:
 /// their data model is not the operator's to change.
 pub fn user_tables(m: &Metrics, name: &str) -> Vec<TableValue> {
-    m.series(name)
+    user_tables_where(m, name, |_| true)
+}
+
+/// [`user_tables`] whose value `keep` accepts (tested before the scope is decoded).
+pub fn user_tables_where(m: &Metrics, name: &str, keep: impl Fn(f64) -> bool) -> Vec<TableValue> {
+    m.series_where(name, keep)
         .filter_map(|(scope, value)| {
             let get = |k: &str| scope.iter().find(|(l, _)| l == k).map(|(_, v)| v.clone());
             let (keyspace, table) = (get("keyspace")?, get("table")?);
