@@ -195,6 +195,20 @@ impl Metrics {
         key
     }
 
+    /// Each (keyspace, table)'s [`Metrics::table_scope`] with its position, sorted: the
+    /// `scopes` of [`Metrics::table_values`].
+    pub fn table_scopes<'t>(
+        tables: impl IntoIterator<Item = (&'t str, &'t str)>,
+    ) -> Vec<(String, usize)> {
+        let mut scopes: Vec<(String, usize)> = tables
+            .into_iter()
+            .enumerate()
+            .map(|(i, (keyspace, table))| (Self::table_scope(keyspace, table), i))
+            .collect();
+        scopes.sort_unstable();
+        scopes
+    }
+
     /// The values of `names` for many tables at once. `scopes` holds [`Metrics::table_scope`]s
     /// with the caller's index of each table (`0..scopes.len()`), sorted; the result is in
     /// that index's order. Each name's series are read in key order and matched to the scopes,
@@ -707,12 +721,7 @@ mod tests {
             );
         }
         m.insert::<&str, &str>("table.reads", &[], 7.0);
-        let mut scopes: Vec<(String, usize)> = tables
-            .iter()
-            .enumerate()
-            .map(|(i, (k, t))| (Metrics::table_scope(k, t), i))
-            .collect();
-        scopes.sort_unstable();
+        let scopes = Metrics::table_scopes(tables);
         let names = ["table.reads", "table.writes", "table.absent"];
         let got = m.table_values(names, &scopes);
         assert_eq!(got.len(), tables.len());

@@ -761,17 +761,6 @@ pub fn node_load(n: &Node, t: &Table) -> NodeLoad {
     node_load_from(n, t, &TABLE_METRICS.map(|name| n.metrics.get(name, &scope)))
 }
 
-/// Each table's [`Metrics::table_scope`] with its position, sorted by those bytes.
-fn key_scopes(tables: &[&Table]) -> Vec<(String, usize)> {
-    let mut scopes: Vec<(String, usize)> = tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (Metrics::table_scope(&t.keyspace, &t.name), i))
-        .collect();
-    scopes.sort_unstable();
-    scopes
-}
-
 /// [`node_load`] from the table's [`TABLE_METRICS`] values on the node.
 fn node_load_from(n: &Node, t: &Table, values: &TableMetrics) -> NodeLoad {
     let [
@@ -870,7 +859,11 @@ impl TableLoads {
             .min(s.nodes.len());
         let chunk = s.nodes.len().div_ceil(threads);
         let tables = &tables;
-        let scopes = &key_scopes(tables);
+        let scopes = &Metrics::table_scopes(
+            tables
+                .iter()
+                .map(|t| (t.keyspace.as_str(), t.name.as_str())),
+        );
         // Per node, its load of every table (in `tables` order).
         let per_node: Vec<Vec<NodeLoad>> = std::thread::scope(|scope| {
             let workers: Vec<_> = s

@@ -160,12 +160,11 @@ fn table_hists<'a>(node: &Node, base: &'a str, vtable: &'a str) -> Vec<TableHist
     let m = &node.metrics;
     let names = ["p50", "p99", "count"].map(|s| format!("{base}.{s}"));
     let tables = user_tables(m, &names[1]);
-    let mut scopes: Vec<(String, usize)> = tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (Metrics::table_scope(&t.keyspace, &t.table), i))
-        .collect();
-    scopes.sort_unstable();
+    let scopes = Metrics::table_scopes(
+        tables
+            .iter()
+            .map(|t| (t.keyspace.as_str(), t.table.as_str())),
+    );
     let values = m.table_values(names.each_ref().map(String::as_str), &scopes);
     let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
     let mut out: Vec<TableHist> = tables
