@@ -166,16 +166,11 @@ fn table_hists<'a>(node: &Node, base: &'a str, vtable: &'a str) -> Vec<TableHist
             .map(|t| (t.keyspace.as_str(), t.table.as_str())),
     );
     let values = m.table_values(names.each_ref().map(String::as_str), &scopes);
-    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
     let mut out: Vec<TableHist> = tables
         .into_iter()
         .zip(values)
         .map(|(t, [p50, p99, count])| TableHist {
-            h: Hist {
-                p50: finite(p50),
-                p99: finite(p99),
-                count: finite(count),
-            },
+            h: Hist::finite(p50, p99, count),
             from: HistSource::Metrics(base),
             keyspace: t.keyspace,
             table: t.table,

@@ -221,19 +221,26 @@ pub struct Hist {
     pub count: Option<f64>,
 }
 
+impl Hist {
+    /// From the metrics' values: NaN and infinities (an empty histogram) are unknown.
+    pub fn finite(p50: Option<f64>, p99: Option<f64>, count: Option<f64>) -> Hist {
+        let known = |v: Option<f64>| v.filter(|v| v.is_finite());
+        Hist {
+            p50: known(p50),
+            p99: known(p99),
+            count: known(count),
+        }
+    }
+}
+
 /// Reads `<base>.p50<suffix>`, `.p99<suffix>` and `.count`.
 pub fn hist(m: &Metrics, base: &str, suffix: &str, scope: &[(&str, &str)]) -> Hist {
-    let get = |stat: &str| {
-        m.get(&format!("{base}.{stat}{suffix}"), scope)
-            .filter(|v| v.is_finite())
-    };
-    Hist {
-        p50: get("p50"),
-        p99: get("p99"),
-        count: m
-            .get(&format!("{base}.count"), scope)
-            .filter(|v| v.is_finite()),
-    }
+    let get = |stat: &str| m.get(&format!("{base}.{stat}{suffix}"), scope);
+    Hist::finite(
+        get("p50"),
+        get("p99"),
+        m.get(&format!("{base}.count"), scope),
+    )
 }
 
 /// How far a high percentile can be trusted.
