@@ -471,6 +471,39 @@ fn fix_diff_keeps_comments_and_applies() {
     }
 }
 
+/// A cassandra.yaml saved on Windows: the patch edits the same few lines as for the LF file
+/// (it once rewrote every line, CRLF to LF) and `patch` applies it, CRLF kept.
+#[test]
+fn fix_diff_of_a_crlf_file_touches_only_the_fixed_lines() {
+    let Some(shared) = shared() else { return };
+    let d = tmpdir("crlf");
+    let lf = std::fs::read_to_string(shared.join("realworld/12_amzn-benchmark.yaml")).unwrap();
+    std::fs::write(d.join("lf.yaml"), &lf).unwrap();
+    std::fs::write(d.join("crlf.yaml"), lf.replace('\n', "\r\n")).unwrap();
+    let changed = |file: &str| {
+        let out = run(&d, &["lint", "--fix-diff", &format!("{file}.patch"), file]);
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+        let patch = std::fs::read_to_string(d.join(format!("{file}.patch"))).unwrap();
+        let lines: Vec<String> = patch
+            .lines()
+            .filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---"))
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
+        lines
+    };
+    let (lf_lines, crlf_lines) = (changed("lf.yaml"), changed("crlf.yaml"));
+    assert!(!lf_lines.is_empty());
+    assert_eq!(crlf_lines, lf_lines);
+    let st = Command::new("patch")
+        .current_dir(&d)
+        .args(["-i", "crlf.yaml.patch", "crlf.yaml"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let fixed = std::fs::read_to_string(d.join("crlf.yaml")).unwrap();
+    assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count());
+}
+
 #[test]
 fn stock_files_of_every_release_have_no_error() {
     let Some(shared) = shared() else { return };

@@ -8,7 +8,6 @@ use crate::engine::Fix;
 /// Applies every `JvmOption` fix for one file to its text.
 pub fn apply(text: &str, fixes: &[&Fix]) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let trailing_newline = text.ends_with('\n') || text.is_empty();
     for fix in fixes {
         let Fix::JvmOption { add, remove, .. } = fix else {
             continue;
@@ -41,11 +40,7 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
             }
         }
     }
-    let mut out = lines.join("\n");
-    if trailing_newline && !out.is_empty() {
-        out.push('\n');
-    }
-    out
+    super::join_lines(&lines, text)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use similar::TextDiff;
+use similar::{DiffOp, DiffTag, TextDiff};
 
 use crate::catalog::Catalog;
 use crate::engine::{Finding, Fix, Safety};
@@ -86,15 +86,312 @@ fn option_identity(text: &str) -> String {
     }
 }
 
+/// Joins the lines of an edited file the way the original ended its lines: a file written
+/// on Windows keeps its CRLF endings, so the patch touches only the edited lines. (`lines()`
+/// drops both endings; a file that mixes them gets the one most of its lines use.)
+fn join_lines(lines: &[String], original: &str) -> String {
+    let newlines = memchr::memchr_iter(b'\n', original.as_bytes()).count();
+    let crlf = memchr::memmem::find_iter(original.as_bytes(), b"\r\n").count();
+    let newline = if crlf * 2 > newlines { "\r\n" } else { "\n" };
+    let mut out = lines.join(newline);
+    if (original.ends_with('\n') || original.is_empty()) && !out.is_empty() {
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Lines of unchanged context around each change, as `diff -u` and git print.
+const CONTEXT: usize = 3;
+
 /// A unified diff with `a/` and `b/` prefixes on the path as the user gave it.
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     if old == new {
         return String::new();
     }
+    // A fix edits a few lines of a file of thousands, and reports diff once per finding: line
+    // diffing only the changed span (plus its context) instead of both whole files keeps that
+    // cost proportional to the edit. The hunk headers are shifted back by the skipped lines.
     let rel = path.trim_start_matches("./").trim_start_matches('/');
-    TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{rel}"), &format!("b/{rel}"))
-        .to_string()
+    let span = Span::of(old, new);
+    let diff = TextDiff::from_lines(span.old, span.new);
+    // In repetitive text the span can align differently from the whole files (similar weighs
+    // lines by how often they occur in its input) and leave a hunk short of context: then the
+    // whole files are diffed, as before.
+    let ops = diff.ops();
+    let full_context = |op: Option<&DiffOp>| {
+        op.is_some_and(|op| op.tag() == DiffTag::Equal && op.old_range().len() >= CONTEXT)
+    };
+    if !(span.at_start || full_context(ops.first())) || !(span.at_end || full_context(ops.last())) {
+        return TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .header(&format!("a/{rel}"), &format!("b/{rel}"))
+            .to_string();
+    }
+    let mut out = format!("--- a/{rel}\n+++ b/{rel}\n");
+    for hunk in diff.unified_diff().context_radius(CONTEXT).iter_hunks() {
+        let (Some(first), Some(last)) = (hunk.ops().first(), hunk.ops().last()) else {
+            continue;
+        };
+        let text = hunk.to_string();
+        let body = text.split_once('\n').map_or("", |(_, rest)| rest);
+        let skip = span.skipped;
+        out.push_str(&format!(
+            "@@ -{} +{} @@\n{body}",
+            hunk_range(skip + first.old_range().start, skip + last.old_range().end),
+            hunk_range(skip + first.new_range().start, skip + last.new_range().end),
+        ));
+    }
+    out
+}
+
+/// A hunk's line range as `diff -u` writes it: `start,len`, `start` alone for one line, and
+/// an empty range named by the line before it.
+fn hunk_range(start: usize, end: usize) -> String {
+    match end - start {
+        1 => format!("{}", start + 1),
+        0 => format!("{start},0"),
+        len => format!("{},{len}", start + 1),
+    }
+}
+
+/// The part of `old` and `new` that differs, widened by `CONTEXT` whole lines each side.
+struct Span<'o, 'n> {
+    old: &'o str,
+    new: &'n str,
+    /// Lines before the span (the same in both: they are equal up to there).
+    skipped: usize,
+    at_start: bool,
+    at_end: bool,
+}
+
+impl<'o, 'n> Span<'o, 'n> {
+    fn of(old: &'o str, new: &'n str) -> Self {
+        let same = common_prefix(old.as_bytes(), new.as_bytes());
+        // The common head is whole lines, up to the first differing one; the common tail is
+        // looked for after it (as similar trims, head first), so the two cannot overlap.
+        let first = old[..same].rfind('\n').map_or(0, |i| i + 1);
+        let (o, n) = (&old[first..], &new[first..]);
+        let same_tail = common_suffix(o.as_bytes(), n.as_bytes());
+        // The tail begins after a newline both files share (the first one inside it), so it
+        // is whole lines in both; then CONTEXT lines are given back at each end.
+        let mut end = o.len() - same_tail;
+        if end > 0 {
+            end = o[end..].find('\n').map_or(o.len(), |i| end + i + 1);
+        }
+        for _ in 0..CONTEXT {
+            end = o[end..].find('\n').map_or(o.len(), |i| end + i + 1);
+        }
+        let tail = o.len() - end;
+        let mut start = first;
+        for _ in 0..CONTEXT {
+            if start == 0 {
+                break;
+            }
+            start = old[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+        }
+        Span {
+            old: &old[start..first + end],
+            new: &new[start..new.len() - tail],
+            skipped: memchr::memchr_iter(b'\n', &old.as_bytes()[..start]).count(),
+            at_start: start == 0,
+            at_end: tail == 0,
+        }
+    }
+}
+
+/// Length of the common prefix; compares 64-byte blocks first (memcmp) since files agree
+/// for almost all of their length.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let blocks = a.chunks_exact(64).zip(b.chunks_exact(64));
+    let whole = 64 * blocks.take_while(|(x, y)| x == y).count();
+    whole
+        + a[whole..]
+            .iter()
+            .zip(&b[whole..])
+            .take_while(|(x, y)| x == y)
+            .count()
+}
+
+/// Length of the common suffix, as [`common_prefix`] from the end.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let blocks = a.rchunks_exact(64).zip(b.rchunks_exact(64));
+    let whole = 64 * blocks.take_while(|(x, y)| x == y).count();
+    whole
+        + a[..a.len() - whole]
+            .iter()
+            .rev()
+            .zip(b[..b.len() - whole].iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The diff of both whole files, as similar renders it: what `unified_diff` must equal.
+    fn whole(path: &str, old: &str, new: &str) -> String {
+        TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .header(&format!("a/{path}"), &format!("b/{path}"))
+            .to_string()
+    }
+
+    #[test]
+    fn span_diff_equals_whole_file_diff() {
+        let base: String = (0..40).map(|i| format!("key_{i}: {i}\n")).collect();
+        let lines: Vec<&str> = base.split_inclusive('\n').collect();
+        let edit = |f: &dyn Fn(&mut Vec<String>)| {
+            let mut v: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+            f(&mut v);
+            v.concat()
+        };
+        let cases = [
+            edit(&|v| v[0] = "key_0: changed\n".into()),
+            edit(&|v| v[39] = "key_39: changed\n".into()),
+            edit(&|v| v[20] = "key_20: changed\n".into()),
+            edit(&|v| {
+                v[2] = "x\n".into();
+                v[30] = "y\n".into();
+            }),
+            edit(&|v| {
+                v[10] = "x\n".into();
+                v[15] = "y\n".into();
+            }),
+            edit(&|v| v.insert(0, "# new first\n".into())),
+            edit(&|v| v.push("new_last: 1\n".into())),
+            edit(&|v| v.push("no_newline: 1".into())),
+            edit(&|v| {
+                v.remove(5);
+                v.remove(5);
+            }),
+            edit(&|v| v.truncate(0)),
+            edit(&|v| v[39] = "key_39: 39".into()),
+            edit(&|v| v[22] = "key_22: 2\n".into()),
+            edit(&|v| v.insert(12, "key_11: 11\n".into())),
+        ];
+        for new in &cases {
+            assert_eq!(
+                unified_diff("c.yaml", &base, new),
+                whole("c.yaml", &base, new)
+            );
+            assert_eq!(
+                unified_diff("c.yaml", new, &base),
+                whole("c.yaml", new, &base)
+            );
+        }
+        let unterminated = base.trim_end();
+        for new in [
+            format!("{unterminated}0"),
+            format!("{unterminated}\n"),
+            "".into(),
+        ] {
+            assert_eq!(
+                unified_diff("c.yaml", unterminated, &new),
+                whole("c.yaml", unterminated, &new)
+            );
+        }
+        assert_eq!(unified_diff("c.yaml", &base, &base), "");
+    }
+
+    #[test]
+    fn crlf_files_keep_their_line_endings() {
+        let yaml = "# top\r\nconcurrent_reads: 32\r\n\r\n# concurrent_writes: 32\r\nb: 1\r\n";
+        let set = |key: &str, value: &str| Fix::SetConfig {
+            file: "c.yaml".into(),
+            key: key.into(),
+            value: Some(value.into()),
+            rename_from: None,
+            safety: Safety::Safe,
+            description: String::new(),
+        };
+        let (reads, writes) = (
+            set("concurrent_reads", "64"),
+            set("concurrent_writes", "64"),
+        );
+        let out = yaml::apply(yaml, &[&reads, &writes]);
+        assert_eq!(
+            out,
+            "# top\r\nconcurrent_reads: 64\r\n\r\n# concurrent_writes: 32\r\n\
+             concurrent_writes: 64\r\nb: 1\r\n"
+        );
+        assert_eq!(
+            unified_diff("c.yaml", yaml, &out)
+                .lines()
+                .filter(|l| l.starts_with(['+', '-'])
+                    && !l.starts_with("+++")
+                    && !l.starts_with("---"))
+                .count(),
+            3,
+            "only the edited lines change"
+        );
+        let opts = "-Xss256k\r\n-Xms4G\r\n";
+        let heap = Fix::JvmOption {
+            file: "j".into(),
+            add: Some("-Xms8G".into()),
+            remove: Some("-Xms4G".into()),
+            line: None,
+            safety: Safety::Safe,
+            description: String::new(),
+        };
+        assert_eq!(
+            jvm::apply(opts, &[&heap]),
+            "-Xss256k\r\n#-Xms4G\r\n-Xms8G\r\n"
+        );
+        // A file without a final newline still gets none.
+        assert_eq!(
+            jvm::apply("-Xms4G\r\n-Xss256k", &[&heap]),
+            "#-Xms4G\r\n-Xms8G\r\n-Xss256k"
+        );
+    }
+
+    #[test]
+    fn common_prefix_and_suffix_cross_block_edges() {
+        let a: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
+        for at in [0, 1, 63, 64, 65, 127, 128, 200, 299] {
+            let mut b = a.clone();
+            b[at] ^= 0xff;
+            assert_eq!(common_prefix(&a, &b), at);
+            assert_eq!(common_suffix(&a, &b), a.len() - at - 1);
+            assert_eq!(common_prefix(&a[..at], &a), at);
+            assert_eq!(common_suffix(&a[at..], &a), a.len() - at);
+        }
+    }
+
+    /// Repetitive text (a few distinct lines) makes many equally short diffs possible: the
+    /// span must still lead to the one similar picks for the whole files.
+    #[test]
+    fn span_diff_equals_whole_file_diff_on_ambiguous_edits() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let words = ["a\n", "b\n", "a\n", "c\n", "\n", "# x\n"];
+        for _ in 0..2000 {
+            let old: Vec<&str> = (0..next(30) + 1)
+                .map(|_| words[next(words.len())])
+                .collect();
+            let mut new = old.clone();
+            for _ in 0..next(3) + 1 {
+                let at = next(new.len() + 1);
+                match next(3) {
+                    0 => new.insert(at, words[next(words.len())]),
+                    1 if at < new.len() => drop(new.remove(at)),
+                    _ if at < new.len() => new[at] = words[next(words.len())],
+                    _ => new.push("z"),
+                }
+            }
+            let (old, new) = (old.concat(), new.concat());
+            assert_eq!(
+                unified_diff("c.yaml", &old, &new),
+                whole("c.yaml", &old, &new),
+                "old {old:?}\nnew {new:?}"
+            );
+        }
+    }
 }

@@ -90,7 +90,6 @@ fn legacy_number(value: &str, unit: Unit) -> Option<String> {
 /// Applies every `SetConfig` fix for one file to its text.
 pub fn apply(text: &str, fixes: &[&Fix]) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let trailing_newline = text.ends_with('\n') || text.is_empty();
     for fix in fixes {
         if let Fix::SetConfig {
             key,
@@ -121,11 +120,7 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
             }
         }
     }
-    let mut out = lines.join("\n");
-    if trailing_newline && !out.is_empty() {
-        out.push('\n');
-    }
-    out
+    super::join_lines(&lines, text)
 }
 
 fn set(lines: &mut Vec<String>, key: &str, value: &str) {
