@@ -373,7 +373,8 @@ pub fn lint(data: &[u8]) {
     snapshot.nodes.push(node);
     with_engine(|engine| {
         let outcome = engine.run(&snapshot);
-        let _ = casstune::fix::patch(&snapshot, &outcome.findings);
+        let patch = casstune::fix::patch(&snapshot, &outcome.findings);
+        assert_patch_applies(&snapshot, &patch);
         let mut ids: Vec<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
         ids.sort();
         ids.dedup();
@@ -400,6 +401,69 @@ pub fn lint(data: &[u8]) {
         ];
         let _ = report::render(FORMATS[data.len() % FORMATS.len()], &report);
     });
+}
+
+/// The fix patch applies to the files it was made from, as `git apply --check` judges it: each
+/// hunk has the lines its header counts, and its context and removed lines are the file's own
+/// lines at that place. (Lines end at `\n` alone, as in git and patch.)
+fn assert_patch_applies(snapshot: &Snapshot, patch: &str) {
+    let mut lines = patch.split_inclusive('\n').peekable();
+    let mut file: Vec<&str> = Vec::new();
+    while let Some(line) = lines.next() {
+        if let Some(path) = line.strip_prefix("--- a/") {
+            let path = path.trim_end_matches('\n');
+            let text = snapshot
+                .file_text(path)
+                .unwrap_or_else(|| panic!("patch names {path}, which was not linted"));
+            file = text.split_inclusive('\n').collect();
+            let plus = lines.next().unwrap_or_default();
+            assert!(
+                plus.starts_with("+++ b/"),
+                "no +++ line after {line:?}: {plus:?}"
+            );
+            continue;
+        }
+        let header = line
+            .strip_prefix("@@ -")
+            .and_then(|h| h.strip_suffix(" @@\n"))
+            .unwrap_or_else(|| panic!("not a hunk header: {line:?}\n{patch}"));
+        let range = |r: &str| -> (usize, usize) {
+            let (start, len) = r.split_once(',').unwrap_or((r, "1"));
+            (start.parse().unwrap(), len.parse().unwrap())
+        };
+        let (old, new) = header.split_once(" +").expect("two ranges");
+        let ((start, mut old_left), (_, mut new_left)) = (range(old), range(new));
+        let mut at = if old_left == 0 { start } else { start - 1 };
+        while old_left + new_left > 0 {
+            let l = lines
+                .next()
+                .unwrap_or_else(|| panic!("hunk {line:?} is shorter than its header\n{patch}"));
+            let (tag, mut body) = l.split_at(1);
+            if lines.peek().is_some_and(|n| n.starts_with('\\')) {
+                lines.next();
+                body = body
+                    .strip_suffix('\n')
+                    .expect("a marked line ends the patch line");
+            }
+            let count = |left: &mut usize| {
+                *left = left
+                    .checked_sub(1)
+                    .unwrap_or_else(|| panic!("hunk {line:?} has more lines than its header"));
+            };
+            match tag {
+                " " | "-" => {
+                    assert_eq!(file.get(at).copied(), Some(body), "hunk {line:?}\n{patch}");
+                    at += 1;
+                    count(&mut old_left);
+                    if tag == " " {
+                        count(&mut new_left);
+                    }
+                }
+                "+" => count(&mut new_left),
+                _ => panic!("hunk {line:?}: a line starting {tag:?}\n{patch}"),
+            }
+        }
+    }
 }
 
 /// The standard rule engine, built once per thread (building it compiles every CEL rule).

@@ -113,36 +113,62 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     // cost proportional to the edit. The hunk headers are shifted back by the skipped lines.
     let rel = path.trim_start_matches("./").trim_start_matches('/');
     let span = Span::of(old, new);
-    let diff = TextDiff::from_lines(span.old, span.new);
     // In repetitive text the span can align differently from the whole files (similar weighs
     // lines by how often they occur in its input) and leave a hunk short of context: then the
-    // whole files are diffed, as before.
-    let ops = diff.ops();
+    // whole files are diffed.
     let full_context = |op: Option<&DiffOp>| {
         op.is_some_and(|op| op.tag() == DiffTag::Equal && op.old_range().len() >= CONTEXT)
     };
-    if !(span.at_start || full_context(ops.first())) || !(span.at_end || full_context(ops.last())) {
-        return TextDiff::from_lines(old, new)
-            .unified_diff()
-            .context_radius(CONTEXT)
-            .header(&format!("a/{rel}"), &format!("b/{rel}"))
-            .to_string();
+    hunks(rel, span.old, span.new, span.skipped, |ops| {
+        (span.at_start || full_context(ops.first())) && (span.at_end || full_context(ops.last()))
+    })
+    .or_else(|| hunks(rel, old, new, 0, |_| true))
+    .unwrap_or_default()
+}
+
+/// The unified diff of `old` and `new`, numbered from line `skipped + 1`, unless `accept`
+/// refuses the edit script. Lines are split at `\n` only, as git and patch count them
+/// (similar's own line splitter also ends a line at a lone `\r`: the hunks of a file holding
+/// one had the wrong line counts and git called the patch corrupt).
+fn hunks(
+    rel: &str,
+    old: &str,
+    new: &str,
+    skipped: usize,
+    accept: impl Fn(&[DiffOp]) -> bool,
+) -> Option<String> {
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let diff = TextDiff::configure()
+        .newline_terminated(true)
+        .diff_slices(&old_lines, &new_lines);
+    if !accept(diff.ops()) {
+        return None;
     }
     let mut out = format!("--- a/{rel}\n+++ b/{rel}\n");
     for hunk in diff.unified_diff().context_radius(CONTEXT).iter_hunks() {
         let (Some(first), Some(last)) = (hunk.ops().first(), hunk.ops().last()) else {
             continue;
         };
-        let text = hunk.to_string();
-        let body = text.split_once('\n').map_or("", |(_, rest)| rest);
-        let skip = span.skipped;
         out.push_str(&format!(
-            "@@ -{} +{} @@\n{body}",
-            hunk_range(skip + first.old_range().start, skip + last.old_range().end),
-            hunk_range(skip + first.new_range().start, skip + last.new_range().end),
+            "@@ -{} +{} @@\n",
+            hunk_range(
+                skipped + first.old_range().start,
+                skipped + last.old_range().end
+            ),
+            hunk_range(
+                skipped + first.new_range().start,
+                skipped + last.new_range().end
+            ),
         ));
+        for change in hunk.iter_changes() {
+            out.push_str(&format!("{}{}", change.tag(), change.value()));
+            if !change.value().ends_with('\n') {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
     }
-    out
+    Some(out)
 }
 
 /// A hunk's line range as `diff -u` writes it: `start,len`, `start` alone for one line, and
@@ -294,6 +320,20 @@ mod tests {
             );
         }
         assert_eq!(unified_diff("c.yaml", &base, &base), "");
+    }
+
+    /// git and patch end lines at `\n` alone: a lone `\r` (old Mac endings, a stray byte) is
+    /// inside a line, and the hunk counts must agree.
+    #[test]
+    fn a_lone_carriage_return_is_inside_a_line() {
+        assert_eq!(
+            unified_diff("c", "a: 1\rb: 2\nc: 3\n", "a: 1\rb: 2\nc: 4\n"),
+            "--- a/c\n+++ b/c\n@@ -1,2 +1,2 @@\n a: 1\rb: 2\n-c: 3\n+c: 4\n"
+        );
+        assert_eq!(
+            unified_diff("c", "a: 1\n", "a: 1\nb: 2\r"),
+            "--- a/c\n+++ b/c\n@@ -1 +1,2 @@\n a: 1\n+b: 2\r\n\\ No newline at end of file\n"
+        );
     }
 
     #[test]
