@@ -474,7 +474,7 @@ fn fix_diff_keeps_comments_and_applies() {
 /// A cassandra.yaml saved on Windows: the patch edits the same few lines as for the LF file
 /// (it once rewrote every line, CRLF to LF) and `patch` applies it, CRLF kept.
 #[test]
-fn fix_diff_of_a_crlf_file_touches_only_the_fixed_lines() {
+fn fix_diff_of_a_crlf_or_mixed_file_touches_only_the_fixed_lines() {
     let Some(shared) = shared() else { return };
     let d = tmpdir("crlf");
     let lf = std::fs::read_to_string(shared.join("realworld/12_amzn-benchmark.yaml")).unwrap();
@@ -491,15 +491,28 @@ fn fix_diff_of_a_crlf_file_touches_only_the_fixed_lines() {
             .collect();
         lines
     };
+    // Mixed: every 40th line ends in CRLF, as after a few edits on Windows.
+    let mixed: String = lf
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(i, l)| match l.strip_suffix('\n') {
+            Some(t) if i % 40 == 7 => format!("{t}\r\n"),
+            _ => l.to_string(),
+        })
+        .collect();
+    std::fs::write(d.join("mixed.yaml"), &mixed).unwrap();
     let (lf_lines, crlf_lines) = (changed("lf.yaml"), changed("crlf.yaml"));
     assert!(!lf_lines.is_empty());
     assert_eq!(crlf_lines, lf_lines);
-    let st = Command::new("patch")
-        .current_dir(&d)
-        .args(["-i", "crlf.yaml.patch", "crlf.yaml"])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    assert_eq!(changed("mixed.yaml"), lf_lines);
+    for file in ["crlf.yaml", "mixed.yaml"] {
+        let st = Command::new("patch")
+            .current_dir(&d)
+            .args(["-i", &format!("{file}.patch"), file])
+            .status()
+            .unwrap();
+        assert!(st.success(), "{file}");
+    }
     let fixed = std::fs::read_to_string(d.join("crlf.yaml")).unwrap();
     assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count());
 }

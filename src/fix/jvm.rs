@@ -3,11 +3,12 @@
 //! A fix whose `add` equals its `remove` puts an option the launcher skips back into effect:
 //! the indented lines holding it lose their indentation (`grep "^-"` then passes them).
 
+use super::lines::{self, Breaks, Line};
 use crate::engine::Fix;
 
 /// Applies every `JvmOption` fix for one file to its text.
 pub fn apply(text: &str, fixes: &[&Fix]) -> String {
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut lines = lines::split(text, Breaks::Newline);
     for fix in fixes {
         let Fix::JvmOption { add, remove, .. } = fix else {
             continue;
@@ -16,7 +17,7 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
             let r = remove.as_deref().unwrap_or_default();
             for l in lines.iter_mut() {
                 if !l.starts_with('-') && l.trim() == r {
-                    *l = r.to_string();
+                    l.text = r.to_string();
                 }
             }
             continue;
@@ -25,7 +26,7 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
         if let Some(r) = remove {
             for (i, l) in lines.iter_mut().enumerate() {
                 if l.trim() == r {
-                    *l = format!("#{}", l.trim());
+                    l.text = format!("#{}", l.trim());
                     insert_at = Some(i + 1);
                 }
             }
@@ -35,12 +36,12 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
                 continue;
             }
             match insert_at {
-                Some(i) => lines.insert(i, a.clone()),
-                None => lines.push(a.clone()),
+                Some(i) => lines.insert(i, Line::new(a.clone())),
+                None => lines.push(Line::new(a.clone())),
             }
         }
     }
-    super::join_lines(&lines, text)
+    lines::join(&lines, text, Breaks::Newline)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! files and rendered as one unified diff that `git apply` and `patch -p1` accept.
 
 pub mod jvm;
+mod lines;
 pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,20 +85,6 @@ fn option_identity(text: &str) -> String {
             .to_string(),
         None => text.split('=').next().unwrap_or(text).to_string(),
     }
-}
-
-/// Joins the lines of an edited file the way the original ended its lines: a file written
-/// on Windows keeps its CRLF endings, so the patch touches only the edited lines. (`lines()`
-/// drops both endings; a file that mixes them gets the one most of its lines use.)
-fn join_lines(lines: &[String], original: &str) -> String {
-    let newlines = memchr::memchr_iter(b'\n', original.as_bytes()).count();
-    let crlf = memchr::memmem::find_iter(original.as_bytes(), b"\r\n").count();
-    let newline = if crlf * 2 > newlines { "\r\n" } else { "\n" };
-    let mut out = lines.join(newline);
-    if (original.ends_with('\n') || original.is_empty()) && !out.is_empty() {
-        out.push_str(newline);
-    }
-    out
 }
 
 /// Lines of unchanged context around each change, as `diff -u` and git print.

@@ -4,6 +4,7 @@
 //! comments that make up most of a stock cassandra.yaml. Top-level keys always start in
 //! column 1, so a key's line and its block (the indented lines after it) are easy to find.
 
+use super::lines::{self, Breaks, Line};
 use crate::catalog::convert::{self, OldNumber};
 use crate::catalog::{Catalog, Lookup};
 use crate::engine::{Fix, Safety};
@@ -89,7 +90,7 @@ fn legacy_number(value: &str, unit: Unit) -> Option<String> {
 
 /// Applies every `SetConfig` fix for one file to its text.
 pub fn apply(text: &str, fixes: &[&Fix]) -> String {
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut lines = lines::split(text, Breaks::Yaml);
     for fix in fixes {
         if let Fix::SetConfig {
             key,
@@ -109,7 +110,7 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
                     match find_key_last(&lines, old) {
                         Some(i) => {
                             let end = block_end(&lines, i);
-                            let new = set_line(&lines[i], old, key, v);
+                            let new = lines[i].replaced(set_line(&lines[i], old, key, v));
                             lines.splice(i..end, [new]);
                         }
                         None => set(&mut lines, key, v),
@@ -120,18 +121,18 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> String {
             }
         }
     }
-    super::join_lines(&lines, text)
+    lines::join(&lines, text, Breaks::Yaml)
 }
 
-fn set(lines: &mut Vec<String>, key: &str, value: &str) {
+fn set(lines: &mut Vec<Line>, key: &str, value: &str) {
     keep_last(lines, key);
     if let Some(i) = find_key_last(lines, key) {
         let end = block_end(lines, i);
-        let new = set_line(&lines[i], key, key, value);
+        let new = lines[i].replaced(set_line(&lines[i], key, key, value));
         lines.splice(i..end, [new]);
         return;
     }
-    let new = format!("{key}: {value}");
+    let new = Line::new(format!("{key}: {value}"));
     // Next to the stock file's commented-out example, so the setting sits with its docs.
     let commented = lines.iter().rposition(|l| {
         let t = l.trim_start_matches('#').trim_start();
@@ -177,16 +178,16 @@ fn is_key_line(line: &str, key: &str) -> bool {
         .is_some_and(|r| r.trim_start().starts_with(':'))
 }
 
-fn find_key(lines: &[String], key: &str) -> Option<usize> {
+fn find_key(lines: &[Line], key: &str) -> Option<usize> {
     lines.iter().position(|l| is_key_line(l, key))
 }
 
-fn find_key_last(lines: &[String], key: &str) -> Option<usize> {
+fn find_key_last(lines: &[Line], key: &str) -> Option<usize> {
     lines.iter().rposition(|l| is_key_line(l, key))
 }
 
 /// One past the last line of the block that starts at `i` (its indented continuation).
-fn block_end(lines: &[String], i: usize) -> usize {
+fn block_end(lines: &[Line], i: usize) -> usize {
     let mut end = i + 1;
     let mut j = i + 1;
     while j < lines.len() {
@@ -206,7 +207,7 @@ fn block_end(lines: &[String], i: usize) -> usize {
 }
 
 /// Removes every occurrence of `key` and its block.
-fn remove_all(lines: &mut Vec<String>, key: &str) {
+fn remove_all(lines: &mut Vec<Line>, key: &str) {
     while let Some(i) = find_key_last(lines, key) {
         let end = block_end(lines, i);
         lines.drain(i..end);
@@ -214,7 +215,7 @@ fn remove_all(lines: &mut Vec<String>, key: &str) {
 }
 
 /// Removes all but the last occurrence of `key` (the one SnakeYAML keeps).
-fn keep_last(lines: &mut Vec<String>, key: &str) {
+fn keep_last(lines: &mut Vec<Line>, key: &str) {
     loop {
         let first = find_key(lines, key);
         let last = find_key_last(lines, key);
@@ -262,6 +263,30 @@ mod tests {
         assert_eq!(out, "# top\na: 1  # keep me\n\n# b: 5\nd: 4\n");
         let out = apply(text, &[&fix("e", Some("7"), None)]);
         assert!(out.ends_with("d: 4\ne: 7\n"));
+    }
+
+    /// A file whose lines end in different ways (a few touched by a Windows editor) gets only
+    /// the edited line changed; a key after a lone `\r`, which YAML reads as a line of its own,
+    /// is replaced where it is instead of written a second time.
+    #[test]
+    fn edits_keep_other_lines_breaks() {
+        let mixed = "a: 1\nb: 2\r\nc: 3\n";
+        assert_eq!(
+            apply(mixed, &[&fix("c", Some("4"), None)]),
+            "a: 1\nb: 2\r\nc: 4\n"
+        );
+        let mac = "a: 1\rmemtable_allocation_type: heap_buffers\rc: 3\r";
+        assert_eq!(
+            apply(
+                mac,
+                &[&fix(
+                    "memtable_allocation_type",
+                    Some("offheap_objects"),
+                    None
+                )]
+            ),
+            "a: 1\rmemtable_allocation_type: offheap_objects\rc: 3\r"
+        );
     }
 
     #[test]
