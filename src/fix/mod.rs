@@ -180,20 +180,25 @@ struct Span<'o, 'n> {
 
 impl<'o, 'n> Span<'o, 'n> {
     fn of(old: &'o str, new: &'n str) -> Self {
-        let same = common_prefix(old.as_bytes(), new.as_bytes());
+        // Searched as bytes: the common head and tail can end inside a multi-byte character
+        // (`é` and `è` share their first byte), and every cut below is just after a `\n`.
+        let (ob, nb) = (old.as_bytes(), new.as_bytes());
+        let same = common_prefix(ob, nb);
         // The common head is whole lines, up to the first differing one; the common tail is
         // looked for after it (as similar trims, head first), so the two cannot overlap.
-        let first = old[..same].rfind('\n').map_or(0, |i| i + 1);
-        let (o, n) = (&old[first..], &new[first..]);
-        let same_tail = common_suffix(o.as_bytes(), n.as_bytes());
+        let first = memchr::memrchr(b'\n', &ob[..same]).map_or(0, |i| i + 1);
+        let o = &ob[first..];
+        let same_tail = common_suffix(o, &nb[first..]);
+        let line_after =
+            |at: usize| memchr::memchr(b'\n', &o[at..]).map_or(o.len(), |i| at + i + 1);
         // The tail begins after a newline both files share (the first one inside it), so it
         // is whole lines in both; then CONTEXT lines are given back at each end.
         let mut end = o.len() - same_tail;
         if end > 0 {
-            end = o[end..].find('\n').map_or(o.len(), |i| end + i + 1);
+            end = line_after(end);
         }
         for _ in 0..CONTEXT {
-            end = o[end..].find('\n').map_or(o.len(), |i| end + i + 1);
+            end = line_after(end);
         }
         let tail = o.len() - end;
         let mut start = first;
@@ -201,7 +206,7 @@ impl<'o, 'n> Span<'o, 'n> {
             if start == 0 {
                 break;
             }
-            start = old[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+            start = memchr::memrchr(b'\n', &ob[..start - 1]).map_or(0, |i| i + 1);
         }
         Span {
             old: &old[start..first + end],
@@ -307,6 +312,25 @@ mod tests {
             );
         }
         assert_eq!(unified_diff("c.yaml", &base, &base), "");
+    }
+
+    /// Two characters can share their first bytes (`é` C3 A9, `è` C3 A8) or their last ones
+    /// (`é`, `ũ` C5 A9): the common head or tail then ends inside a character, and the span
+    /// must still be cut at line ends (a non-ASCII comment in a cassandra.yaml panicked).
+    #[test]
+    fn span_of_edits_inside_multibyte_characters() {
+        for (old, new) in [
+            ("a: 1\n# é\nb: 2\n", "a: 1\n# è\nb: 2\n"),
+            ("a: 1\n# é\nb: 2\n", "a: 1\n# ũ\nb: 2\n"),
+            ("# 集群\n# 集合\n", "# 集合\n"),
+            ("é", "è"),
+        ] {
+            assert_eq!(
+                unified_diff("c.yaml", old, new),
+                whole("c.yaml", old, new),
+                "{old:?} → {new:?}"
+            );
+        }
     }
 
     /// git and patch end lines at `\n` alone: a lone `\r` (old Mac endings, a stray byte) is
