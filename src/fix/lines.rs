@@ -148,13 +148,7 @@ mod tests {
     /// Unedited lines give the original text back, byte for byte, whatever its breaks.
     #[test]
     fn unedited_lines_join_to_the_original() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = super::super::test_rng(0x9e37_79b9_7f4a_7c15);
         let pieces = ["a", "b: 1", "\n", "\r", "\r\n", " ", "#"];
         for _ in 0..5000 {
             let text: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();

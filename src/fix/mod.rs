@@ -87,6 +87,18 @@ fn option_identity(text: &str) -> String {
     }
 }
 
+/// A seeded xorshift for the fix tests' random edits: `next(n)` is in `0..n`, the same on
+/// every run.
+#[cfg(test)]
+fn test_rng(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    }
+}
+
 /// Lines of unchanged context around each change, as `diff -u` and git print.
 const CONTEXT: usize = 3;
 
@@ -415,13 +427,7 @@ mod tests {
     /// span must still lead to the one similar picks for the whole files.
     #[test]
     fn span_diff_equals_whole_file_diff_on_ambiguous_edits() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = test_rng(0x2545_f491_4f6c_dd1d);
         let words = ["a\n", "b\n", "a\n", "c\n", "\n", "# x\n"];
         for _ in 0..2000 {
             let old: Vec<&str> = (0..next(30) + 1)
